@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "runpod-launcher",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RunPodAPI", targets: ["RunPodAPI"]),
+        .library(name: "PodLauncher", targets: ["PodLauncher"]),
+        .library(name: "RunPodEmulator", targets: ["RunPodEmulator"]),
+        .executable(name: "runpod-launcher", targets: ["runpod-launcher"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // The wire: RunPod REST v2, credentials, problem+json errors, retry policy.
+        .target(
+            name: "RunPodAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // The decisions: placement, readiness, termination, the scoped lifecycle.
+        .target(
+            name: "PodLauncher",
+            dependencies: [
+                "RunPodAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A faithful local RunPod (REST v2 + legacy GraphQL over one world). Shares no code with RunPodAPI.
+        .target(
+            name: "RunPodEmulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The commands, in a library so tests run them in-process.
+        .target(
+            name: "LauncherCLI",
+            dependencies: [
+                "PodLauncher",
+                "RunPodAPI",
+                "RunPodEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "runpod-launcher", dependencies: ["LauncherCLI"]),
+        .testTarget(name: "RunPodAPITests", dependencies: ["RunPodAPI", "RunPodEmulator"]),
+        .testTarget(name: "PodLauncherTests", dependencies: ["PodLauncher", "RunPodAPI", "RunPodEmulator"]),
+        .testTarget(
+            name: "RunPodEmulatorTests",
+            dependencies: [
+                "RunPodEmulator",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "LauncherCLITests", dependencies: ["LauncherCLI", "PodLauncher", "RunPodAPI", "RunPodEmulator"]),
+    ]
+)

@@ -1,0 +1,48 @@
+import Foundation
+import RunPodAPI
+
+/// Progress of a launch, wait or terminate, as typed values. The CLI renders them; a library user may
+/// log them, show them, or ignore them.
+public enum LaunchEvent: Sendable, Hashable {
+    /// The network volume was found and pins the pod to its data center.
+    case volumeResolved(volumeID: String, dataCenterID: String)
+    /// The ordered candidates placement will try, each `(gpuTypeID, cloud)`.
+    case candidatesChosen(dataCenterID: String?, candidates: [PlacementCandidate])
+    /// A create is being sent for one candidate.
+    case creating(PlacementCandidate)
+    /// RunPod turned a candidate down (no capacity, forbidden pool, …); the next one is tried.
+    case candidateRejected(PlacementCandidate, status: Int, detail: String)
+    /// A call failed transiently and is tried again after `delay`.
+    case retrying(operation: String, attempt: Int, delay: Duration, reason: String)
+    /// The pod exists (and may bill from now on).
+    case created(Pod)
+    /// RunPod reported a new status; `elapsed` counts from the start of the wait.
+    case statusChanged(podID: String, from: RunPod.PodStatus?, to: RunPod.PodStatus, elapsed: Duration)
+    /// The container is up; the app port is now probed at `url`.
+    case probing(podID: String, url: URL, elapsed: Duration)
+    /// The app port answered with an HTTP status below 500.
+    case appAnswered(podID: String, port: Int, httpStatus: Int, elapsed: Duration)
+    /// The pod is ready.
+    case ready(ReadyPod)
+    /// A terminate was sent.
+    case terminating(podID: String, reason: String)
+    /// RunPod confirmed the pod gone (404 or TERMINATED on read-back).
+    case terminated(podID: String)
+}
+
+/// One (GPU type, cloud) pair that placement may try, in one data center or anywhere.
+public struct PlacementCandidate: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var gpuTypeID: String
+    public var cloud: RunPod.Cloud
+    public var dataCenterID: String?
+
+    public init(gpuTypeID: String, cloud: RunPod.Cloud, dataCenterID: String?) {
+        self.gpuTypeID = gpuTypeID
+        self.cloud = cloud
+        self.dataCenterID = dataCenterID
+    }
+
+    public var description: String {
+        "\(gpuTypeID) (\(cloud.rawValue)\(dataCenterID.map { " in \($0)" } ?? ""))"
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import RunPodAPI
+
+/// Which RunPod cloud to place a pod in. With a network volume, only Secure Cloud is possible.
+public enum CloudType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Secure Cloud first, then Community Cloud (Secure only when a network volume is attached).
+    case all = "ALL"
+    case secure = "SECURE"
+    case community = "COMMUNITY"
+}
+
+/// A port the pod exposes, written `8188/http` or `22/tcp` as RunPod does.
+public struct PortSpec: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Protocol: String, Sendable, Hashable, Codable {
+        case http, tcp
+    }
+
+    public var port: Int
+    public var `protocol`: Protocol
+
+    public init(port: Int, protocol: Protocol) {
+        self.port = port
+        self.protocol = `protocol`
+    }
+
+    /// Parses `PORT/http` or `PORT/tcp` (a bare `PORT` means http); nil when malformed or out of 1...65535.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let port = Int(parts[0]), (1...65535).contains(port) else { return nil }
+        let proto = parts.count == 2 ? Protocol(rawValue: parts[1].lowercased()) : .http
+        guard let proto else { return nil }
+        self.init(port: port, protocol: proto)
+    }
+
+    public var description: String { "\(port)/\(`protocol`.rawValue)" }
+}
+
+/// Everything that defines a pod to launch. A value: build it, tweak it, pass it around.
+public struct LaunchSpec: Sendable, Hashable, Codable {
+    /// The pod's name; nil generates a readable unique one.
+    public var name: String?
+    /// GPU types in priority order (RunPod IDs such as `NVIDIA GeForce RTX 4090`).
+    public var gpuTypeIDs: [String]
+    public var gpuCount: Int
+    public var cloudType: CloudType
+    /// The network volume to attach; nil launches without one.
+    public var networkVolumeID: String?
+    public var mountPath: String
+    public var image: String
+    public var ports: [PortSpec]
+    public var env: [String: String]
+    public var containerDiskGB: Int
+
+    public init(
+        name: String? = nil,
+        gpuTypeIDs: [String] = Defaults.gpuTypeIDs,
+        gpuCount: Int = 1,
+        cloudType: CloudType = .all,
+        networkVolumeID: String? = Defaults.networkVolumeID,
+        mountPath: String = Defaults.mountPath,
+        image: String = Defaults.image,
+        ports: [PortSpec] = Defaults.ports,
+        env: [String: String] = [:],
+        containerDiskGB: Int = Defaults.containerDiskGB
+    ) {
+        self.name = name
+        self.gpuTypeIDs = gpuTypeIDs
+        self.gpuCount = gpuCount
+        self.cloudType = cloudType
+        self.networkVolumeID = networkVolumeID
+        self.mountPath = mountPath
+        self.image = image
+        self.ports = ports
+        self.env = env
+        self.containerDiskGB = containerDiskGB
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+
+/// Namespace for RunPod REST v2 wire types, as published in RunPod's v2 OpenAPI document.
+///
+/// Only the fields the launcher uses are modelled; unknown fields are ignored when decoding so a
+/// RunPod release that adds fields does not break us.
+public enum RunPod {}
+
+extension RunPod {
+    /// `PodStatus`: the lifecycle status of a pod.
+    public enum PodStatus: String, Codable, Sendable, CaseIterable {
+        case provisioning = "PROVISIONING"
+        case starting = "STARTING"
+        case running = "RUNNING"
+        case exited = "EXITED"
+        case error = "ERROR"
+        case terminated = "TERMINATED"
+    }
+
+    /// `PodAction`: a state transition to trigger on a pod.
+    public enum PodAction: String, Codable, Sendable {
+        case start, stop, restart, terminate
+    }
+
+    /// `Cloud`: the cloud tier a pod runs in.
+    public enum Cloud: String, Codable, Sendable {
+        case secure = "SECURE"
+        case community = "COMMUNITY"
+    }
+
+    /// `AvailabilityLevel`: a catalog stock level.
+    public enum AvailabilityLevel: String, Codable, Sendable, Comparable {
+        case none = "NONE"
+        case low = "LOW"
+        case medium = "MEDIUM"
+        case high = "HIGH"
+
+        private var rank: Int {
+            switch self {
+            case .none: 0
+            case .low: 1
+            case .medium: 2
+            case .high: 3
+            }
+        }
+
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    /// `GpuConfig` as returned on a pod.
+    public struct PodGPU: Codable, Sendable, Hashable {
+        public var id: String
+        public var count: Int?
+        public init(id: String, count: Int? = nil) {
+            self.id = id
+            self.count = count
+        }
+    }
+
+    /// `NetworkMount`: a network volume attached to a pod.
+    public struct NetworkMount: Codable, Sendable, Hashable {
+        public var volumeId: String
+        public var path: String
+        public init(volumeId: String, path: String) {
+            self.volumeId = volumeId
+            self.path = path
+        }
+    }
+
+    /// `Mounts`: at most one network volume today.
+    public struct Mounts: Codable, Sendable, Hashable {
+        public var network: [NetworkMount]?
+        public init(network: [NetworkMount]? = nil) { self.network = network }
+    }
+
+    /// `PodRuntimePort`: a live port mapping of a running pod.
+    public struct RuntimePort: Codable, Sendable, Hashable {
+        public var `private`: Int?
+        public var `public`: Int?
+        public var type: String?
+        public var ip: String?
+        public init(private: Int?, public: Int?, type: String?, ip: String?) {
+            self.private = `private`
+            self.public = `public`
+            self.type = type
+            self.ip = ip
+        }
+    }
+
+    /// `PodRuntime`: present only while the container is up (`RUNNING`).
+    public struct PodRuntime: Codable, Sendable, Hashable {
+        public var uptime: Int?
+        public var ports: [RuntimePort]?
+        public init(uptime: Int?, ports: [RuntimePort]?) {
+            self.uptime = uptime
+            self.ports = ports
+        }
+    }
+
+    /// `PodSshEndpoint`: one way to reach a pod over SSH.
+    public struct SSHEndpoint: Codable, Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var command: String
+    }
+
+    /// `PodSsh`: both SSH variants, each null until available.
+    public struct PodSSH: Codable, Sendable, Hashable {
+        public var proxy: SSHEndpoint?
+        public var direct: SSHEndpoint?
+    }
+
+    /// `Pod`: a pod as RunPod reports it.
+    public struct Pod: Codable, Sendable, Hashable {
+        public var id: String
+        public var name: String
+        public var status: PodStatus
+        public var actions: [PodAction]?
+        public var image: String?
+        public var ports: [String]?
+        public var env: [String: String]?
+        public var mounts: Mounts?
+        public var gpu: PodGPU?
+        public var cloud: Cloud?
+        public var dataCenterId: String?
+        /// USD per hour; 0 when `EXITED` or `TERMINATED`.
+        public var cost: Double?
+        public var runtime: PodRuntime?
+        public var ssh: PodSSH?
+        public var createdAt: String?
+        public var startedAt: String?
+    }
+
+    /// `CreatePodRequest`, restricted to what the launcher sends.
+    public struct CreatePodRequest: Codable, Sendable, Hashable {
+        /// `CreateGpuConfig`.
+        public struct GPU: Codable, Sendable, Hashable {
+            public var id: String
+            public var count: Int
+            public init(id: String, count: Int) {
+                self.id = id
+                self.count = count
+            }
+        }
+
+        public var name: String
+        public var image: String
+        public var gpu: GPU
+        public var cloud: Cloud
+        public var dataCenterIds: [String]?
+        public var mounts: Mounts?
+        public var ports: [String]?
+        public var env: [String: String]?
+        public var disk: Int?
+        public var startSsh: Bool?
+
+        public init(
+            name: String, image: String, gpu: GPU, cloud: Cloud, dataCenterIds: [String]? = nil, mounts: Mounts? = nil,
+            ports: [String]? = nil, env: [String: String]? = nil, disk: Int? = nil, startSsh: Bool? = nil
+        ) {
+            self.name = name
+            self.image = image
+            self.gpu = gpu
+            self.cloud = cloud
+            self.dataCenterIds = dataCenterIds
+            self.mounts = mounts
+            self.ports = ports
+            self.env = env
+            self.disk = disk
+            self.startSsh = startSsh
+        }
+    }
+
+    /// `NetworkVolume`.
+    public struct NetworkVolume: Codable, Sendable, Hashable {
+        public var id: String
+        public var name: String
+        public var size: Int
+        public var dataCenter: String
+        public var type: String?
+    }
+
+    /// `DataCenterAvailability`: a GPU type's stock in one data center.
+    public struct DataCenterAvailability: Codable, Sendable, Hashable {
+        public var id: String
+        public var name: String?
+        public var availability: AvailabilityLevel
+    }
+
+    /// `GpuType`, with availability when asked for with `include=AVAILABILITY&product=POD`.
+    public struct GPUType: Codable, Sendable, Hashable {
+        /// `price`: USD per hour for one GPU, per cloud.
+        public struct Price: Codable, Sendable, Hashable {
+            public var secure: Double
+            public var community: Double
+        }
+
+        public var id: String
+        public var name: String
+        public var memory: Int
+        public var secure: Bool
+        public var community: Bool
+        public var price: Price
+        public var availability: AvailabilityLevel?
+        public var dataCenters: [DataCenterAvailability]?
+    }
+
+    /// `DataCenter` with `include=GPU_AVAILABILITY`.
+    public struct DataCenter: Codable, Sendable, Hashable {
+        /// `CatalogResourceAvailability`.
+        public struct GPUAvailability: Codable, Sendable, Hashable {
+            public var id: String
+            public var availability: AvailabilityLevel
+        }
+
+        public var id: String
+        public var name: String
+        public var gpuAvailability: [GPUAvailability]?
+    }
+
+    /// `ErrorResponse`: an RFC 9457 problem document.
+    public struct Problem: Codable, Sendable, Hashable {
+        public var title: String?
+        public var status: Int?
+        public var detail: String?
+        public var errors: [String]?
+        public init(title: String? = nil, status: Int? = nil, detail: String? = nil, errors: [String]? = nil) {
+            self.title = title
+            self.status = status
+            self.detail = detail
+            self.errors = errors
+        }
+    }
+
+    /// One Server-Sent Event of `GET /v2/pods/{id}/logs`: `{source, line, ts}`.
+    public struct LogLine: Codable, Sendable, Hashable {
+        public var source: String
+        public var line: String
+        public var ts: String
+    }
+}

@@ -1,0 +1,2 @@
+import LauncherCLI
+await RunPodLauncherCommand.main()
