@@ -11,14 +11,14 @@ public enum CloudType: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A port the pod exposes, written `8188/http` or `22/tcp` as RunPod does.
 public struct PortSpec: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Protocol: String, Sendable, Hashable, Codable {
+    public enum Transport: String, Sendable, Hashable, Codable {
         case http, tcp
     }
 
     public var port: Int
-    public var `protocol`: Protocol
+    public var `protocol`: Transport
 
-    public init(port: Int, protocol: Protocol) {
+    public init(port: Int, protocol: Transport) {
         self.port = port
         self.protocol = `protocol`
     }
@@ -27,7 +27,7 @@ public struct PortSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let port = Int(parts[0]), (1...65535).contains(port) else { return nil }
-        let proto = parts.count == 2 ? Protocol(rawValue: parts[1].lowercased()) : .http
+        let proto = parts.count == 2 ? Transport(rawValue: parts[1].lowercased()) : .http
         guard let proto else { return nil }
         self.init(port: port, protocol: proto)
     }
