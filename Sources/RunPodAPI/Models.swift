@@ -103,12 +103,24 @@ extension RunPod {
         public var port: Int
         public var username: String
         public var command: String
+        /// Creates an SSH endpoint.
+        public init(host: String, port: Int, username: String, command: String) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.command = command
+        }
     }
 
     /// `PodSsh`: both SSH variants, each null until available.
     public struct PodSSH: Codable, Sendable, Hashable {
         public var proxy: SSHEndpoint?
         public var direct: SSHEndpoint?
+        /// Creates the SSH block.
+        public init(proxy: SSHEndpoint? = nil, direct: SSHEndpoint? = nil) {
+            self.proxy = proxy
+            self.direct = direct
+        }
     }
 
     /// `Pod`: a pod as RunPod reports it.
@@ -130,6 +142,30 @@ extension RunPod {
         public var ssh: PodSSH?
         public var createdAt: String?
         public var startedAt: String?
+
+        /// Creates a pod value.
+        public init(
+            id: String, name: String, status: PodStatus, actions: [PodAction]? = nil, image: String? = nil, ports: [String]? = nil,
+            env: [String: String]? = nil, mounts: Mounts? = nil, gpu: PodGPU? = nil, cloud: Cloud? = nil, dataCenterId: String? = nil,
+            cost: Double? = nil, runtime: PodRuntime? = nil, ssh: PodSSH? = nil, createdAt: String? = nil, startedAt: String? = nil
+        ) {
+            self.id = id
+            self.name = name
+            self.status = status
+            self.actions = actions
+            self.image = image
+            self.ports = ports
+            self.env = env
+            self.mounts = mounts
+            self.gpu = gpu
+            self.cloud = cloud
+            self.dataCenterId = dataCenterId
+            self.cost = cost
+            self.runtime = runtime
+            self.ssh = ssh
+            self.createdAt = createdAt
+            self.startedAt = startedAt
+        }
     }
 
     /// `CreatePodRequest`, restricted to what the launcher sends.
@@ -179,6 +215,14 @@ extension RunPod {
         public var size: Int
         public var dataCenter: String
         public var type: String?
+        /// Creates a network volume value.
+        public init(id: String, name: String, size: Int, dataCenter: String, type: String? = nil) {
+            self.id = id
+            self.name = name
+            self.size = size
+            self.dataCenter = dataCenter
+            self.type = type
+        }
     }
 
     /// `DataCenterAvailability`: a GPU type's stock in one data center.
@@ -186,6 +230,12 @@ extension RunPod {
         public var id: String
         public var name: String?
         public var availability: AvailabilityLevel
+        /// Creates a data-center stock entry.
+        public init(id: String, name: String? = nil, availability: AvailabilityLevel) {
+            self.id = id
+            self.name = name
+            self.availability = availability
+        }
     }
 
     /// `GpuType`, with availability when asked for with `include=AVAILABILITY&product=POD`.
@@ -194,6 +244,11 @@ extension RunPod {
         public struct Price: Codable, Sendable, Hashable {
             public var secure: Double
             public var community: Double
+            /// Creates a price.
+            public init(secure: Double, community: Double) {
+                self.secure = secure
+                self.community = community
+            }
         }
 
         public var id: String
@@ -204,6 +259,22 @@ extension RunPod {
         public var price: Price
         public var availability: AvailabilityLevel?
         public var dataCenters: [DataCenterAvailability]?
+
+        /// Creates a GPU type value.
+        public init(
+            id: String, name: String, memory: Int, secure: Bool = true, community: Bool = true,
+            price: Price = Price(secure: 0, community: 0), availability: AvailabilityLevel? = nil,
+            dataCenters: [DataCenterAvailability]? = nil
+        ) {
+            self.id = id
+            self.name = name
+            self.memory = memory
+            self.secure = secure
+            self.community = community
+            self.price = price
+            self.availability = availability
+            self.dataCenters = dataCenters
+        }
     }
 
     /// `DataCenter` with `include=GPU_AVAILABILITY`.
@@ -238,5 +309,11 @@ extension RunPod {
         public var source: String
         public var line: String
         public var ts: String
+        /// Creates a log line.
+        public init(source: String, line: String, ts: String) {
+            self.source = source
+            self.line = line
+            self.ts = ts
+        }
     }
 }
