@@ -1,0 +1,262 @@
+import Foundation
+
+/// Stock is counted per data center, GPU type and cloud (never `.all`).
+struct StockKey: Hashable, Sendable {
+    var dataCenterID: String
+    var gpuTypeID: String
+    var cloud: CloudType
+}
+
+/// The world's mutable state; only `World` touches it, under its lock.
+struct WorldState: Sendable {
+    var dataCenters: [DataCenter]
+    var gpuTypes: [GPUType]
+    var gpuTypeByID: [String: GPUType]
+    var stock: [StockKey: Int]
+    var networkVolumes: [NetworkVolume]
+    var keys: [String: APIKeySpec]
+    var balance: Double
+    var timings: PodTimings
+    var failureRules: [PodFailureRule]
+    var pods: [String: PodSimulation] = [:]
+    var podOrder: [String] = []
+    var calls: [String: Int] = [:]
+    var random: SeededRandom
+
+    init(scenario: Scenario, apiKeys: [String]) {
+        dataCenters = scenario.dataCenters
+        gpuTypes = scenario.gpuTypes
+        gpuTypeByID = Dictionary(scenario.gpuTypes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var stock: [StockKey: Int] = [:]
+        for entry in scenario.stock where entry.cloud != .all {
+            stock[StockKey(dataCenterID: entry.dataCenterId, gpuTypeID: entry.gpuTypeId, cloud: entry.cloud), default: 0] += entry.count
+        }
+        self.stock = stock
+        networkVolumes = scenario.networkVolumes
+        var keys: [String: APIKeySpec] = [:]
+        for key in apiKeys { keys[key] = APIKeySpec(key: key) }
+        for spec in scenario.apiKeys { keys[spec.key] = spec }
+        self.keys = keys
+        balance = scenario.balance
+        timings = scenario.timings
+        failureRules = scenario.podFailures
+        random = SeededRandom(seed: scenario.seed)
+    }
+
+    func free(gpuTypeID: String, dataCenterID: String, cloud: CloudType) -> Int {
+        let clouds: [CloudType] = cloud == .all ? [.secure, .community] : [cloud]
+        return clouds.reduce(0) { $0 + (stock[StockKey(dataCenterID: dataCenterID, gpuTypeID: gpuTypeID, cloud: $1)] ?? 0) }
+    }
+
+    // MARK: Create
+
+    mutating func createPod(
+        _ request: PodCreation, api: API, rawRequest: JSONValue, apiKey: String?, now: Date, timeScale: Double
+    ) throws(WorldError) -> PodRecord {
+        if let apiKey, let spec = keys[apiKey] {
+            if spec.readOnly || spec.forbiddenGpuTypeIds.contains(request.gpuTypeID) { throw .forbidden }
+        }
+        guard let gpu = gpuTypeByID[request.gpuTypeID] else {
+            throw .invalid("GPU type '\(request.gpuTypeID)' does not exist")
+        }
+        guard request.gpuCount >= 1 else { throw .invalid("gpu count must be at least 1") }
+        if request.gpuCount > gpu.maxCount(in: request.cloud) {
+            throw .invalid("gpu count \(request.gpuCount) exceeds the maximum of \(gpu.maxCount(in: request.cloud)) for \(gpu.id)")
+        }
+        for id in request.dataCenterIDs where !dataCenters.contains(where: { $0.id == id }) {
+            throw .invalid("data center '\(id)' does not exist")
+        }
+        var centers = request.dataCenterIDs.isEmpty ? dataCenters.map(\.id) : request.dataCenterIDs
+        var clouds: [CloudType] = request.cloud == .all ? [.secure, .community] : [request.cloud]
+        if let volumeID = request.networkVolumeID {
+            guard let volume = networkVolumes.first(where: { $0.id == volumeID }) else {
+                throw .invalid("network volume '\(volumeID)' does not exist")
+            }
+            if request.cloud == .community {
+                throw .invalid("network volumes are only available on Secure Cloud; cloud must be SECURE")
+            }
+            if !request.dataCenterIDs.isEmpty && !request.dataCenterIDs.contains(volume.dataCenterId) {
+                throw .invalid(
+                    "network volume '\(volumeID)' is in data center \(volume.dataCenterId), which is not in dataCenterIds")
+            }
+            // RunPod pins a pod with a network volume to the volume's data center, on Secure Cloud.
+            centers = [volume.dataCenterId]
+            clouds = [.secure]
+        }
+        let price = gpu.price(in: clouds[0]) * Double(request.gpuCount)
+        if balance < price { throw .insufficientBalance }
+
+        if request.dataCenterIDs.isEmpty && request.networkVolumeID == nil {
+            // With no preference the scheduler picks where most GPUs are free.
+            centers.sort { free(gpuTypeID: gpu.id, dataCenterID: $0, cloud: .all) > free(gpuTypeID: gpu.id, dataCenterID: $1, cloud: .all) }
+        }
+        var placement: StockKey?
+        search: for cloud in clouds {
+            for center in centers {
+                let key = StockKey(dataCenterID: center, gpuTypeID: gpu.id, cloud: cloud)
+                if (stock[key] ?? 0) >= request.gpuCount {
+                    placement = key
+                    break search
+                }
+            }
+        }
+        guard let placement else { throw .noCapacity }
+        stock[placement, default: 0] -= request.gpuCount
+
+        var id = random.identifier()
+        while pods[id] != nil { id = random.identifier() }
+        let machineID = random.identifier(length: 12)
+        let failure = takeFailure(for: request)
+        let record = PodRecord(
+            id: id, name: request.name, creation: request, status: .provisioning, desiredStatus: "RUNNING",
+            cloud: placement.cloud, dataCenterID: placement.dataCenterID, machineID: machineID,
+            podHostID: "\(id)-\(String(machineID.prefix(8)))", vcpuCount: gpu.vcpuPerGPU * request.gpuCount,
+            memoryGB: gpu.memoryPerGPUGB * request.gpuCount, pricePerHour: gpu.price(in: placement.cloud) * Double(request.gpuCount),
+            createdAt: now, lastStatusChange: now, startedAt: nil, terminatedAt: nil, appReady: false, runtimePorts: [],
+            api: api, rawRequest: rawRequest, logs: [], lastError: nil)
+        pods[id] = PodSimulation(
+            record: record, failure: failure, bootAt: now, bootKind: .fresh, applied: 0, holdsStock: true, gpuCount: request.gpuCount)
+        podOrder.append(id)
+        advance(id: id, now: now, timeScale: timeScale)
+        return pods[id]?.record ?? record
+    }
+
+    private mutating func takeFailure(for request: PodCreation) -> PodFailureMode? {
+        guard let index = failureRules.firstIndex(where: { $0.matches(request) }) else { return nil }
+        if let times = failureRules[index].times { failureRules[index].times = times - 1 }
+        return failureRules[index].mode
+    }
+
+    // MARK: Lifecycle
+
+    /// Applies every start-up event of the pod's current boot whose time has come.
+    mutating func advance(id: String, now: Date, timeScale: Double) {
+        guard var pod = pods[id], let applied = pod.applied else { return }
+        let schedule = bootSchedule(for: pod, timings: timings, timeScale: timeScale)
+        var index = applied
+        while index < schedule.count {
+            let event = schedule[index]
+            let at = pod.bootAt.addingTimeInterval(event.offset)
+            guard at <= now else { break }
+            apply(event, at: at, to: &pod)
+            index += 1
+        }
+        pod.applied = index
+        pods[id] = pod
+    }
+
+    private mutating func apply(_ event: BootEvent, at time: Date, to pod: inout PodSimulation) {
+        for (source, line) in event.logs { appendLog(source: source, line: line, at: time, to: &pod.record) }
+        if let error = event.error { pod.record.lastError = error }
+        if let ready = event.appReady { pod.record.appReady = ready }
+        guard let status = event.status, status != pod.record.status || status == .provisioning else { return }
+        setStatus(status, at: time, on: &pod)
+    }
+
+    private mutating func setStatus(_ status: PodStatus, at time: Date, on pod: inout PodSimulation) {
+        pod.record.status = status
+        pod.record.lastStatusChange = time
+        switch status {
+        case .running:
+            pod.record.startedAt = time
+            pod.record.runtimePorts = runtimePorts(for: pod.record.creation.ports, using: &random)
+        case .exited, .terminated:
+            pod.record.startedAt = nil
+            pod.record.runtimePorts = []
+            pod.record.appReady = false
+            pod.applied = nil
+            releaseStock(of: &pod)
+            pod.record.desiredStatus = status == .exited ? "EXITED" : "TERMINATED"
+        case .error:
+            pod.record.startedAt = nil
+            pod.record.runtimePorts = []
+            pod.record.appReady = false
+            pod.applied = nil
+        case .provisioning, .starting:
+            pod.record.startedAt = nil
+            pod.record.runtimePorts = []
+            pod.record.appReady = false
+        }
+    }
+
+    private mutating func releaseStock(of pod: inout PodSimulation) {
+        guard pod.holdsStock else { return }
+        let key = StockKey(dataCenterID: pod.record.dataCenterID, gpuTypeID: pod.record.creation.gpuTypeID, cloud: pod.record.cloud)
+        stock[key, default: 0] += pod.gpuCount
+        pod.holdsStock = false
+    }
+
+    private func appendLog(source: String, line: String, at time: Date, to record: inout PodRecord) {
+        record.logs.append(LogLine(ts: time, source: source, line: line, sequence: record.logs.count + 1))
+    }
+
+    mutating func terminate(id: String, now: Date) throws(WorldError) {
+        guard var pod = pods[id], pod.record.alive else { throw .notFound }
+        appendLog(source: "system", line: "terminate pod \(id)", at: now, to: &pod.record)
+        setStatus(.terminated, at: now, on: &pod)
+        pod.record.terminatedAt = now
+        pods[id] = pod
+    }
+
+    mutating func stop(id: String, now: Date) throws(WorldError) {
+        guard var pod = pods[id] else { throw .notFound }
+        guard [.provisioning, .starting, .running].contains(pod.record.status) else {
+            throw .conflict("pod is \(pod.record.status.rawValue); stop is valid only while PROVISIONING, STARTING or RUNNING")
+        }
+        appendLog(source: "system", line: "stop container", at: now, to: &pod.record)
+        setStatus(.exited, at: now, on: &pod)
+        pods[id] = pod
+    }
+
+    mutating func resume(id: String, gpuCount: Int?, now: Date, timeScale: Double) throws(WorldError) {
+        guard var pod = pods[id] else { throw .notFound }
+        guard pod.record.status == .exited || pod.record.status == .error else {
+            throw .conflict("pod is \(pod.record.status.rawValue); start is valid only while EXITED or ERROR")
+        }
+        let count = gpuCount ?? pod.gpuCount
+        guard count >= 1 else { throw .invalid("gpu count must be at least 1") }
+        if !pod.holdsStock {
+            let key = StockKey(dataCenterID: pod.record.dataCenterID, gpuTypeID: pod.record.creation.gpuTypeID, cloud: pod.record.cloud)
+            guard (stock[key] ?? 0) >= count else {
+                throw .invalid("There are not enough free GPUs on the host machine to start this pod.")
+            }
+            stock[key, default: 0] -= count
+            pod.holdsStock = true
+        }
+        let perGPU = pod.record.pricePerHour / Double(max(1, pod.gpuCount))
+        pod.gpuCount = count
+        pod.record.pricePerHour = perGPU * Double(count)
+        pod.record.desiredStatus = "RUNNING"
+        pod.record.lastError = nil
+        pod.bootAt = now
+        pod.bootKind = .fresh
+        pod.applied = 0
+        // A resumed pod goes through the script again, but no longer fails the way it did.
+        if pod.failure != .appNeverAnswers { pod.failure = nil }
+        appendLog(source: "system", line: "start pod \(id)", at: now, to: &pod.record)
+        pods[id] = pod
+        advance(id: id, now: now, timeScale: timeScale)
+    }
+
+    mutating func restart(id: String, now: Date, timeScale: Double) throws(WorldError) {
+        guard var pod = pods[id] else { throw .notFound }
+        guard pod.record.status == .running else {
+            throw .conflict("pod is \(pod.record.status.rawValue); restart is valid only while RUNNING")
+        }
+        pod.bootAt = now
+        pod.bootKind = .restart
+        pod.applied = 0
+        pod.record.appReady = false
+        pods[id] = pod
+        advance(id: id, now: now, timeScale: timeScale)
+    }
+
+    mutating func loseMachine(id: String, now: Date) throws(WorldError) {
+        guard var pod = pods[id] else { throw .notFound }
+        let message = "machine \(pod.record.machineID) is no longer reachable; the pod was stopped"
+        appendLog(source: "system", line: message, at: now, to: &pod.record)
+        pod.record.lastError = message
+        setStatus(.exited, at: now, on: &pod)
+        pods[id] = pod
+    }
+}
