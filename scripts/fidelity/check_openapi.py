@@ -139,17 +139,20 @@ def main():
             query = {"include": "AVAILABILITY", "product": "POD"}
             _, _, body = c.call("GET", "/v2/catalog/gpus", 200, query=query)
             expect(all("availability" in g for g in body["gpus"]), "include=AVAILABILITY did not add availability")
-            # Pick a GPU in stock in the volume's data center, and one that is not, for the create cases.
+            # Pick a GPU in stock in the volume's data center, and a (GPU, data center) pair with none, for the
+            # create cases. dataCenters lists only where the GPU is offered; absent means none.
+            _, _, dcs = c.call("GET", "/v2/catalog/datacenters", 200)
+            all_dcs = [dc["id"] for dc in dcs["dataCenters"]]
             stocked, empty = None, None
             for gpu in body["gpus"]:
                 levels = {dc["id"]: dc["availability"] for dc in gpu.get("dataCenters", [])}
-                level = levels.get(c.volume_dc, "NONE")
-                if level != "NONE" and stocked is None:
+                if levels.get(c.volume_dc, "NONE") != "NONE" and stocked is None:
                     stocked = gpu["id"]
-                if level == "NONE" and gpu["secure"] and empty is None:
-                    empty = gpu["id"]
+                dry = [dc for dc in all_dcs if levels.get(dc, "NONE") == "NONE"]
+                if gpu["secure"] and dry and empty is None:
+                    empty = (gpu["id"], dry[0])
             expect(stocked, f"no GPU in stock in {c.volume_dc}")
-            expect(empty, f"every GPU is in stock in {c.volume_dc}: cannot exercise no capacity")
+            expect(empty, "every GPU is in stock everywhere: cannot exercise no capacity")
             state["stocked"], state["empty"] = stocked, empty
 
         def list_datacenters():
@@ -209,8 +212,11 @@ def main():
             expect(body is None, "terminate answered with a body")
 
         def create_400_capacity():
-            _, _, body = c.call("POST", "/v2/pods", 400, body=c.create_body(state["empty"], name="no-capacity"))
-            expect("no longer any instances available" in body["detail"], f"detail: {body['detail']}")
+            gpu_id, dc = state["empty"]
+            body = c.create_body(gpu_id, name="no-capacity", dataCenterIds=[dc])
+            del body["mounts"]
+            _, _, answer = c.call("POST", "/v2/pods", 400, body=body)
+            expect("no longer any instances available" in answer["detail"], f"detail: {answer['detail']}")
 
         def create_400_rule():
             body = c.create_body(state["stocked"], name="two-mounts")
@@ -242,8 +248,7 @@ def main():
             c.call("DELETE", "/v2/pods/no-such-pod", 404)
 
         def rate_limited_429():
-            emulator.set_faults([{"operation": "listPods", "kind": {"rateLimited": {"retryAfterSeconds": 3}},
-                                  "times": 1}])
+            emulator.set_faults([{"operation": "listPods", "kind": "rateLimited", "retryAfterSeconds": 3, "times": 1}])
             try:
                 _, headers, _ = c.call("GET", "/v2/pods", 429)
                 expect(headers.get("Retry-After") == "3", f"Retry-After: {headers.get('Retry-After')!r}")

@@ -41,13 +41,15 @@ def main():
             expect(isinstance(gpus, list) and gpus, f"get_gpus returned {gpus!r}")
             for gpu in gpus:
                 expect(set(gpu) == {"id", "displayName", "memoryInGb"}, f"unexpected fields {sorted(gpu)}")
-            # Choose from REST's availability which GPU is in stock in the volume's data center, and which not.
+            # Choose from REST's availability a GPU in stock in the volume's data center, and a (GPU, data
+            # center) pair with none (dataCenters lists only where the GPU is offered; absent means none).
             dc = volume_data_center()
             catalog = rest_get("/v2/catalog/gpus?include=AVAILABILITY&product=POD").json()["gpus"]
+            all_dcs = [d["id"] for d in rest_get("/v2/catalog/datacenters").json()["dataCenters"]]
             levels = {g["id"]: {d["id"]: d["availability"] for d in g.get("dataCenters", [])} for g in catalog}
             state["stocked"] = next(g["id"] for g in catalog if levels[g["id"]].get(dc, "NONE") != "NONE")
-            state["empty"] = next(
-                (g["id"] for g in catalog if g["secure"] and levels[g["id"]].get(dc, "NONE") == "NONE"), None)
+            state["empty"] = next(((g["id"], d) for g in catalog for d in all_dcs
+                                   if g["secure"] and levels[g["id"]].get(d, "NONE") == "NONE"), None)
             expect(state["stocked"] in [g["id"] for g in gpus], "the GPU in stock is missing from get_gpus")
 
         def get_gpu():
@@ -145,10 +147,11 @@ def main():
             expect(rest_get(f"/v2/pods/{pod_id}").status_code in (200, 404), "REST read-back failed")
 
         def no_capacity():
-            expect(state.get("empty"), "every GPU is in stock in the volume's data center: nothing to try")
+            expect(state.get("empty"), "every GPU is in stock everywhere: nothing to try")
+            gpu_id, dc = state["empty"]
             try:
-                pod = runpod.create_pod(name="no-capacity", image_name=IMAGE, gpu_type_id=state["empty"],
-                                        cloud_type="SECURE", network_volume_id=VOLUME_ID)
+                pod = runpod.create_pod(name="no-capacity", image_name=IMAGE, gpu_type_id=gpu_id, cloud_type="SECURE",
+                                        data_center_id=dc)
                 created.append(pod["id"])
             except runpod_error.QueryError as e:
                 expect(str(e) == NO_CAPACITY, f"QueryError message {e}")
