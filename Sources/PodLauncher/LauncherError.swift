@@ -4,6 +4,9 @@ import RunPodAPI
 /// Why a launch, wait or terminate failed, written for a person. The CLI maps each case to an exit code.
 public enum LauncherError: Error, Sendable, CustomStringConvertible {
     /// One rejected placement attempt, for the no-capacity message.
+    ///
+    /// `status` is RunPod's HTTP status; 0 means the candidate was not sent because the catalog showed no stock
+    /// for it (the `detail` says so).
     public struct Attempt: Sendable, Hashable, Codable {
         public var candidate: PlacementCandidate
         public var status: Int
@@ -35,8 +38,4 @@ public enum LauncherError: Error, Sendable, CustomStringConvertible {
     case malformedResponse(RunPodAPIError)
     /// Any other RunPod refusal (403, 409, …).
     case rejected(RunPodAPIError)
-
-    public var description: String {
-        fatalError("unimplemented: written by the PodLauncher implementer")
-    }
 }

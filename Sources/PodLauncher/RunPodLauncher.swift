@@ -4,51 +4,71 @@ import RunPodAPI
 
 /// Launches RunPod pods with a network volume, waits until they are really ready, and terminates them.
 ///
-/// Signatures fixed for the CLI and for users; bodies written by the PodLauncher implementer.
+/// A value: copies share the client (and its rate-limit view). Progress goes to `events`; logs to `logger`
+/// (no-op by default) with `pod.id` and `operation` metadata, never the API key.
 public struct RunPodLauncher: Sendable {
     public typealias EventHandler = @Sendable (LaunchEvent) -> Void
 
+    /// The RunPod client (retry notices from it are forwarded as `LaunchEvent.retrying`).
+    public let client: RunPodClient
+    /// Pacing, probing and cleanup settings.
+    public let configuration: LauncherConfiguration
+    let logger: Logger
+    let events: EventHandler?
+
+    /// Creates a launcher.
     public init(client: RunPodClient, configuration: LauncherConfiguration = .init(), logger: Logger? = nil, events: EventHandler? = nil) {
-        fatalError("unimplemented")
+        self.client =
+            if let events {
+                client.observingRetries { notice in
+                    events(.retrying(operation: notice.operation, attempt: notice.attempt, delay: notice.delay, reason: notice.reason))
+                }
+            } else {
+                client
+            }
+        self.configuration = configuration
+        self.logger = logger ?? Logger(label: "runpod.launcher", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.events = events
     }
 
     /// Places and creates a pod (RunPod's read-then-create pattern); returns as soon as it exists.
-    public func launchPod(_ spec: LaunchSpec) async throws -> Pod { fatalError("unimplemented") }
-
-    /// Waits until the pod is RUNNING, publishes its ports, and its app port answers. Does not terminate.
-    public func waitForReady(podID: String, timeout: Duration = Defaults.readyTimeout) async throws -> ReadyPod {
-        fatalError("unimplemented")
+    public func launchPod(_ spec: LaunchSpec) async throws -> Pod {
+        try await launchPod(spec, identity: PodIdentity(spec: spec), progress: LaunchProgress())
     }
 
-    /// Terminates the pod and reads it back until RunPod confirms it gone.
-    public func terminatePod(podID: String) async throws { fatalError("unimplemented") }
+    func emit(_ event: LaunchEvent) { events?(event) }
 
-    /// Launches, waits, runs `body` with the ready pod, and always terminates it: on success, error and cancellation.
-    public func withPod<T: Sendable>(
-        _ spec: LaunchSpec, timeout: Duration = Defaults.readyTimeout, _ body: (ReadyPod) async throws -> T
-    ) async throws -> T {
-        fatalError("unimplemented")
+    func logger(podID: String? = nil, operation: String) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "operation"] = "\(operation)"
+        if let podID { logger[metadataKey: "pod.id"] = "\(podID)" }
+        return logger
     }
-}
 
-/// How the launcher paces itself and reaches app ports.
-public struct LauncherConfiguration: Sendable {
-    /// `{podId}` and `{port}` are replaced; RunPod's is `https://{podId}-{port}.proxy.runpod.net`.
-    public var proxyURLTemplate: String
-    /// HTTP path probed on the app port.
-    public var readyPath: String
-    /// False skips the app-port probe: ready means RUNNING with ports.
-    public var probeApp: Bool
-    /// Time source for polling and backoff; tests pass a faster one.
-    public var clock: any Clock<Duration>
+    func map(_ error: RunPodAPIError, notFound: (kind: String, id: String)? = nil) -> LauncherError {
+        LauncherError.from(error, credentialSource: configuration.credentialSource, notFound: notFound)
+    }
 
-    public init(
-        proxyURLTemplate: String = Defaults.proxyURLTemplate, readyPath: String = Defaults.readyPath, probeApp: Bool = true,
-        clock: any Clock<Duration> = ContinuousClock()
-    ) {
-        self.proxyURLTemplate = proxyURLTemplate
-        self.readyPath = readyPath
-        self.probeApp = probeApp
-        self.clock = clock
+    func sleep(_ duration: Duration) async throws {
+        try await RunPodAPI.sleep(for: duration, on: configuration.clock)
+    }
+
+    /// The pods in the account, as launcher values; `mineOnly` keeps those this tool created (see `PodIdentity`).
+    public func listPods(mineOnly: Bool = false) async throws -> [Pod] {
+        do {
+            let pods = try await client.listPods()
+            return pods.filter { !mineOnly || PodIdentity.isLaunchedByThisTool($0) }.map(Pod.init)
+        } catch let error as RunPodAPIError {
+            throw map(error)
+        }
+    }
+
+    /// One pod, as a launcher value; `notFound` when RunPod does not know the ID.
+    public func getPod(podID: String) async throws -> Pod {
+        do {
+            return Pod(try await client.getPod(id: podID))
+        } catch let error as RunPodAPIError {
+            throw map(error, notFound: ("pod", podID))
+        }
     }
 }

@@ -104,8 +104,8 @@ extension RunPodAPIError {
         return RunPodAPIError(operation: operation, kind: .http(status: response.status), problem: problem, retryAfter: retryAfter, message: message)
     }
 
-    /// A short line for the attempts log.
-    var attemptLine: String {
+    /// One short line saying what happened on this try (`503 Service Unavailable`, `no answer within 30 s`).
+    public var attemptLine: String {
         switch kind {
         case .http(let status):
             var line = "\(status) \(HTTPStatusText.reason(status))"

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import RunPodAPI
+
+/// A launch that failed, with what a caller must know about the pod it may have left: its ID, and whether it is
+/// still running (kept on purpose, or the cleanup failed).
+public struct LauncherFailure: Error, Sendable, CustomStringConvertible {
+    /// Why it failed: a `LauncherError`, or `CancellationError` when the task was cancelled.
+    public var error: any Error
+    /// The pod that was created, if one was.
+    public var podID: String?
+    /// True when that pod still exists: `keepOnFailure`, or terminating it failed (see `cleanupError`).
+    public var podLeftRunning: Bool
+    /// Why the cleanup failed, when it did.
+    public var cleanupError: LauncherError?
+
+    /// Creates a failure.
+    public init(error: any Error, podID: String?, podLeftRunning: Bool, cleanupError: LauncherError? = nil) {
+        self.error = error
+        self.podID = podID
+        self.podLeftRunning = podLeftRunning
+        self.cleanupError = cleanupError
+    }
+
+    /// The launcher's error, when the failure was not a cancellation.
+    public var launcherError: LauncherError? { error as? LauncherError }
+
+    /// True when the task was cancelled (SIGINT/SIGTERM in the CLI).
+    public var isCancellation: Bool { error is CancellationError }
+
+    public var description: String {
+        var text = isCancellation ? "Cancelled." : "\((error as? LauncherError)?.description ?? "\(error)")"
+        if let podID {
+            if podLeftRunning {
+                text += " Pod \(podID) is still running and billing"
+                text += cleanupError.map { " (terminating it failed: \($0.description))" } ?? " (kept on request)"
+                text += "; terminate it with `runpod-launcher terminate \(podID)`."
+            } else {
+                text += " Pod \(podID) was terminated."
+            }
+        }
+        return text
+    }
+}
+
+extension RunPodLauncher {
+    /// Launches a pod and waits until it is ready. On any failure after the pod exists (timeout, pod failure,
+    /// cancellation) the pod is terminated unless `keepOnFailure`; the thrown `LauncherFailure` says which pod and
+    /// whether it is still running.
+    public func launchUntilReady(_ spec: LaunchSpec, timeout: Duration = Defaults.readyTimeout, keepOnFailure: Bool = false) async throws
+        -> ReadyPod
+    {
+        do {
+            try Validation.check(timeout: timeout)
+        } catch {
+            throw LauncherFailure(error: error, podID: nil, podLeftRunning: false)
+        }
+        let identity = PodIdentity(spec: spec)
+        let progress = LaunchProgress()
+        do {
+            let pod = try await launchPod(spec, identity: identity, progress: progress)
+            return try await waitForReady(podID: pod.id, timeout: timeout)
+        } catch {
+            let failure = Self.normalize(error)
+            var podID = progress.podID
+            if podID == nil && progress.createSent && Self.mayHaveLeftPod(failure) {
+                // Cancelled (or cut off) while a create was in flight: the pod may exist without us knowing its ID.
+                podID = await shielded(deadline: configuration.cleanupDeadline) {
+                    try? await self.client.listPods().first(where: identity.matches)?.id
+                } ?? nil
+            }
+            guard let podID else { throw LauncherFailure(error: failure, podID: nil, podLeftRunning: false) }
+            if keepOnFailure { throw LauncherFailure(error: failure, podID: podID, podLeftRunning: true) }
+            let reason = failure is CancellationError ? "cancelled" : "launch failed"
+            let cleanupError = await cleanUp(podID: podID, reason: reason)
+            throw LauncherFailure(error: failure, podID: podID, podLeftRunning: cleanupError != nil, cleanupError: cleanupError)
+        }
+    }
+
+    /// Launches, waits, runs `body` with the ready pod, and always terminates it: on success, error and cancellation.
+    ///
+    /// Launch failures are thrown as `LauncherFailure`; `body`'s own error is rethrown as it is. If the final
+    /// terminate fails after `body` succeeded, that failure is thrown (the pod may still bill).
+    public func withPod<T: Sendable>(
+        _ spec: LaunchSpec, timeout: Duration = Defaults.readyTimeout, _ body: (ReadyPod) async throws -> T
+    ) async throws -> T {
+        let ready = try await launchUntilReady(spec, timeout: timeout, keepOnFailure: false)
+        let result: T
+        do {
+            result = try await body(ready)
+        } catch {
+            _ = await cleanUp(podID: ready.pod.id, reason: error is CancellationError ? "cancelled" : "body failed")
+            throw error
+        }
+        if let cleanupError = await cleanUp(podID: ready.pod.id, reason: "done") {
+            throw LauncherFailure(error: cleanupError, podID: ready.pod.id, podLeftRunning: true, cleanupError: cleanupError)
+        }
+        return result
+    }
+
+    /// Terminates and confirms, shielded from the caller's cancellation and bounded by `cleanupDeadline`.
+    /// Returns the error when the pod could not be confirmed gone.
+    func cleanUp(podID: String, reason: String) async -> LauncherError? {
+        let log = logger(podID: podID, operation: "cleanup")
+        let outcome: LauncherError?? = await shielded(deadline: configuration.cleanupDeadline) {
+            do {
+                try await self.terminatePod(podID: podID, reason: reason)
+                return nil
+            } catch LauncherError.notFound {
+                return nil  // Already gone.
+            } catch let error as LauncherError {
+                return error
+            } catch {
+                return LauncherError.invalidInput("terminate of \(podID) stopped: \(error)")
+            }
+        }
+        guard let outcome else {
+            log.error("cleanup deadline passed; the pod may still be running")
+            return .timedOut(
+                podID: podID, after: configuration.cleanupDeadline, lastStatus: nil, waitingFor: "RunPod to confirm the pod terminated")
+        }
+        if let outcome { log.error("cleanup failed", metadata: ["error": "\(outcome.description)"]) }
+        return outcome
+    }
+
+    /// Runs `work` in an unstructured task, so the caller's cancellation does not stop it, and gives up waiting
+    /// after `deadline` (cancelling the work). Returns nil on deadline. The deadline is wall-clock time on purpose:
+    /// it is a safety net for the real world, not part of the schedule a test clock speeds up.
+    func shielded<R: Sendable>(deadline: Duration, _ work: @escaping @Sendable () async -> R) async -> R? {
+        let task = Task { () -> R? in
+            await withTaskGroup(of: R?.self) { group in
+                group.addTask { await work() }
+                group.addTask {
+                    try? await ContinuousClock().sleep(for: deadline)
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+        }
+        return await task.value
+    }
+
+    static func normalize(_ error: any Error) -> any Error {
+        if let error = error as? LauncherError { return error }
+        if error is CancellationError { return error }
+        if let error = error as? RunPodAPIError { return LauncherError.from(error, credentialSource: nil) }
+        if Task.isCancelled { return CancellationError() }
+        return error
+    }
+
+    static func mayHaveLeftPod(_ error: any Error) -> Bool {
+        switch error {
+        case is CancellationError: true
+        case LauncherError.unreachable(let apiError), LauncherError.malformedResponse(let apiError): apiError.mayHaveBeenApplied
+        default: false
+        }
+    }
+}
