@@ -14,7 +14,7 @@ final class World: Sendable {
     let clock: any EmulatorClock
     /// Multiplies every scenario delay (0.001 turns a 90-second start into 90 ms).
     let timeScale: Double
-    private let state: Mutex<WorldState>
+    fileprivate let state: Mutex<WorldState>
 
     /// Builds the world a scenario describes; `apiKeys` are accepted in addition to the scenario's keys.
     init(scenario: Scenario, apiKeys: [String], clock: any EmulatorClock = SystemEmulatorClock(), timeScale: Double = 1) {
@@ -203,4 +203,14 @@ final class World: Sendable {
 
     /// Draws from the world's seeded generator (probabilistic faults use it so runs repeat).
     func randomUnit() -> Double { state.withLock { Double.random(in: 0..<1, using: &$0.random) } }
+}
+
+extension World {
+    /// Free GPUs per data center, GPU type and cloud, in a stable order (inspection).
+    func stockEntries() -> [StockEntry] {
+        state.withLock { world in
+            world.stock.map { StockEntry(dataCenterId: $0.key.dataCenterID, gpuTypeId: $0.key.gpuTypeID, cloud: $0.key.cloud, count: $0.value) }
+                .sorted { ($0.dataCenterId, $0.gpuTypeId, $0.cloud.rawValue) < ($1.dataCenterId, $1.gpuTypeId, $1.cloud.rawValue) }
+        }
+    }
 }
