@@ -16,6 +16,8 @@ struct GraphQLEndpoint: Sendable {
     init(world: World) throws {
         self.world = world
         schema = try RunPodGraphQLSchema.make(world: world)
+        // Validate once, up front (GraphQLSwift caches the result), so a schema mistake fails at start-up.
+        if let error = validateSchema(schema: schema).first { throw error }
     }
 
     /// The key a request carries: `Authorization: Bearer …`, else the legacy `?api_key=` query parameter.

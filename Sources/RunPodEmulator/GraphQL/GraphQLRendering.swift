@@ -110,7 +110,8 @@ struct GraphQLRenderer: Sendable {
             object["uninterruptablePrice"] = price
             object["minimumBidPrice"] = rounded(price * 0.5)
             let centers = dataCenterID.map { [$0] } ?? world.dataCenters().map(\.id)
-            let free = centers.flatMap { center in stocked.map { world.stock(gpuTypeID: gpu.id, dataCenterID: center, cloud: $0.0) } }
+            let free =
+                centers.flatMap { center in stocked.map { world.stock(gpuTypeID: gpu.id, dataCenterID: center, cloud: $0.0) } }
                 .max() ?? 0
             let maxCount = min(free, stocked.map { gpu.maxCount(in: $0.0) }.max() ?? 1)
             object["maxUnreservedGpuCount"] = maxCount

@@ -33,27 +33,35 @@ enum RunPodGraphQLSchema {
         let render = GraphQLRenderer(world: world)
         let resolvers = Resolvers(world: world, render: render)
 
-        try attach(to: schema.queryType, [
-            "myself": resolvers.myself,
-            "pod": resolvers.pod,
-            "gpuTypes": resolvers.gpuTypes,
-        ])
-        try attach(to: schema.mutationType, [
-            "podFindAndDeployOnDemand": resolvers.deploy,
-            "podStop": resolvers.stop,
-            "podResume": resolvers.resume,
-            "podTerminate": resolvers.terminate,
-        ])
-        try attach(to: schema.getType(name: "User") as? GraphQLObjectType, [
-            "pods": { _, _, _, _ in world.pods().map(render.pod) },
-            "networkVolumes": { _, _, _, _ in world.networkVolumes().map(render.networkVolume) },
-        ])
-        try attach(to: schema.getType(name: "GpuType") as? GraphQLObjectType, [
-            "lowestPrice": { source, args, _, _ in
-                guard let gpu = (source as? GraphQLObject)?["_gpu"] as? GPUType else { return nil }
-                return render.lowestPrice(gpu, input: args["input"])
-            }
-        ])
+        try attach(
+            to: schema.queryType,
+            [
+                "myself": resolvers.myself,
+                "pod": resolvers.pod,
+                "gpuTypes": resolvers.gpuTypes,
+            ])
+        try attach(
+            to: schema.mutationType,
+            [
+                "podFindAndDeployOnDemand": resolvers.deploy,
+                "podStop": resolvers.stop,
+                "podResume": resolvers.resume,
+                "podTerminate": resolvers.terminate,
+            ])
+        try attach(
+            to: schema.getType(name: "User") as? GraphQLObjectType,
+            [
+                "pods": { _, _, _, _ in world.pods().map(render.pod) },
+                "networkVolumes": { _, _, _, _ in world.networkVolumes().map(render.networkVolume) },
+            ])
+        try attach(
+            to: schema.getType(name: "GpuType") as? GraphQLObjectType,
+            [
+                "lowestPrice": { source, args, _, _ in
+                    guard let gpu = (source as? GraphQLObject)?["_gpu"] as? GPUType else { return nil }
+                    return render.lowestPrice(gpu, input: args["input"])
+                }
+            ])
         return schema
     }
 
