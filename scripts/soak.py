@@ -18,12 +18,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 KEY = "rpa_EMULATOR_DEV_KEY_DO_NOT_USE_IN_PRODUCTION"
 OPERATIONS = ["getNetworkVolume", "listGpuTypes", "createPod", "getPod", "deletePod", "listPods", None]
 KINDS = [
-    {"serverError": {"status": 503}},
-    {"rateLimited": {"retryAfterSeconds": 1}},
-    {"latency": {"milliseconds": 300}},
-    {"dropConnectionAfterApply": {}},
-    {"malformedJSON": {}},
-    {"truncatedJSON": {}},
+    {"kind": "serverError", "status": 503},
+    {"kind": "rateLimited", "retryAfterSeconds": 1},
+    {"kind": "latency", "milliseconds": 300},
+    {"kind": "dropConnectionAfterApply"},
+    {"kind": "malformedJSON"},
+    {"kind": "truncatedJSON"},
 ]
 
 
@@ -70,7 +70,7 @@ def main():
         for i in range(args.runs):
             faults = []
             for _ in range(rng.randint(0, 2)):
-                rule = {"kind": rng.choice(KINDS), "probability": rng.choice([0.2, 0.5])}
+                rule = dict(rng.choice(KINDS), probability=rng.choice([0.2, 0.5]))
                 operation = rng.choice(OPERATIONS)
                 if operation:
                     rule["operation"] = operation
