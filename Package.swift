@@ -73,6 +73,8 @@ let package = Package(
                 "RunPodEmulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "LauncherCLITests", dependencies: ["LauncherCLI", "PodLauncher", "RunPodAPI", "RunPodEmulator"]),
