@@ -84,6 +84,7 @@ extension RunPodLauncher {
             case .http(401), .http(403): throw map(error)
             case .http(429), .http(500...), .transport, .timeout, .malformedResponse:
                 log.debug("read failed while waiting; polling on", metadata: ["error": "\(error.attemptLine)"])
+                watch.readFailed(error.attemptLine)
                 return nil
             case .http: throw map(error)
             }
@@ -166,6 +167,7 @@ final class WaitState: Sendable {
     private struct State {
         var status: RunPod.PodStatus?
         var waitingFor = "RunPod to report the pod"
+        var lastReadError: String?
     }
 
     private let state = Mutex(State())
@@ -179,7 +181,18 @@ final class WaitState: Sendable {
         }
     }
 
-    func waiting(for what: String) { state.withLock { $0.waitingFor = what } }
+    func waiting(for what: String) {
+        state.withLock {
+            $0.waitingFor = what
+            $0.lastReadError = nil
+        }
+    }
 
-    var snapshot: (RunPod.PodStatus?, String) { state.withLock { ($0.status, $0.waitingFor) } }
+    func readFailed(_ what: String) { state.withLock { $0.lastReadError = what } }
+
+    var snapshot: (RunPod.PodStatus?, String) {
+        state.withLock { state in
+            (state.status, state.waitingFor + (state.lastReadError.map { " (last read of the pod failed: \($0))" } ?? ""))
+        }
+    }
 }
