@@ -65,7 +65,7 @@ final class EmulatorCore: Sendable {
             switch kind {
             case .serverError(let status, let body):
                 return Reply.raw(Data((body ?? Self.cloudflareHTML(status: status)).utf8),
-                                 status: HTTPResponse.Status(code: status), contentType: "text/html; charset=UTF-8").response
+                                 status: HTTPResponse.Status(code: status, reasonPhrase: ""), contentType: "text/html; charset=UTF-8").response
             case .rateLimited(let seconds):
                 var reply = Reply.problem(.tooManyRequests, detail: "rate limit exceeded for the minute window")
                 reply.headers[.retryAfter] = String(seconds)
@@ -103,7 +103,9 @@ final class EmulatorCore: Sendable {
 
     /// The page Cloudflare serves in front of RunPod when the origin fails.
     static func cloudflareHTML(status: Int) -> String {
-        let reason = HTTPResponse.Status(code: status).reasonPhrase
+        let reasons = [500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+                       520: "Web Server Returned an Unknown Error", 522: "Connection Timed Out", 524: "A Timeout Occurred"]
+        let reason = reasons[status] ?? "Error"
         return "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n"
             + "<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
     }

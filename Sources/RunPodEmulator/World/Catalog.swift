@@ -88,6 +88,28 @@ public struct GPUType: Codable, Sendable, Hashable {
         self.memoryPerGPUGB = memoryPerGPUGB
     }
 
+    enum CodingKeys: String, CodingKey {
+        case id, displayName, memoryGB, securePrice, communityPrice, maxCountSecure, maxCountCommunity, pool, manufacturer
+        case vcpuPerGPU, memoryPerGPUGB
+    }
+
+    /// Decodes; only `id`, `memoryGB` and `securePrice` are required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try c.decode(String.self, forKey: .id)
+        let secure = try c.decode(Double.self, forKey: .securePrice)
+        self.init(
+            id: id, displayName: try c.decodeIfPresent(String.self, forKey: .displayName) ?? id,
+            memoryGB: try c.decode(Int.self, forKey: .memoryGB), securePrice: secure,
+            communityPrice: try c.decodeIfPresent(Double.self, forKey: .communityPrice) ?? secure,
+            maxCountSecure: try c.decodeIfPresent(Int.self, forKey: .maxCountSecure) ?? 8,
+            maxCountCommunity: try c.decodeIfPresent(Int.self, forKey: .maxCountCommunity) ?? 8,
+            pool: try c.decodeIfPresent(String.self, forKey: .pool),
+            manufacturer: try c.decodeIfPresent(String.self, forKey: .manufacturer) ?? "NVIDIA",
+            vcpuPerGPU: try c.decodeIfPresent(Int.self, forKey: .vcpuPerGPU) ?? 8,
+            memoryPerGPUGB: try c.decodeIfPresent(Int.self, forKey: .memoryPerGPUGB) ?? 62)
+    }
+
     /// Price per GPU per hour in a cloud (`ALL` reads as Secure).
     public func price(in cloud: CloudType) -> Double {
         cloud == .community ? communityPrice : securePrice
@@ -133,6 +155,21 @@ public struct DataCenter: Codable, Sendable, Hashable {
         self.networkVolumeTypes = networkVolumeTypes
         self.compliance = compliance
     }
+
+    enum CodingKeys: String, CodingKey { case id, name, region, countryCode, globalNetwork, networkVolumeTypes, compliance }
+
+    /// Decodes; only `id` is required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try c.decode(String.self, forKey: .id)
+        self.init(
+            id: id, name: try c.decodeIfPresent(String.self, forKey: .name) ?? id,
+            region: try c.decodeIfPresent(String.self, forKey: .region) ?? "UNKNOWN",
+            countryCode: try c.decodeIfPresent(String.self, forKey: .countryCode) ?? "US",
+            globalNetwork: try c.decodeIfPresent(Bool.self, forKey: .globalNetwork) ?? true,
+            networkVolumeTypes: try c.decodeIfPresent([String].self, forKey: .networkVolumeTypes) ?? ["STANDARD"],
+            compliance: try c.decodeIfPresent([String].self, forKey: .compliance) ?? [])
+    }
 }
 
 /// Free GPUs of one type in one data center and cloud.
@@ -152,6 +189,17 @@ public struct StockEntry: Codable, Sendable, Hashable {
         self.gpuTypeId = gpuTypeId
         self.cloud = cloud
         self.count = count
+    }
+
+    enum CodingKeys: String, CodingKey { case dataCenterId, gpuTypeId, cloud, count }
+
+    /// Decodes; `cloud` defaults to `SECURE`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataCenterId = try c.decode(String.self, forKey: .dataCenterId)
+        gpuTypeId = try c.decode(String.self, forKey: .gpuTypeId)
+        cloud = try c.decodeIfPresent(CloudType.self, forKey: .cloud) ?? .secure
+        count = try c.decode(Int.self, forKey: .count)
     }
 }
 
@@ -175,6 +223,17 @@ public struct NetworkVolume: Codable, Sendable, Hashable {
         self.size = size
         self.dataCenterId = dataCenterId
         self.type = type
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, size, dataCenterId, type }
+
+    /// Decodes; `type` defaults to `STANDARD`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), name: try c.decode(String.self, forKey: .name),
+            size: try c.decode(Int.self, forKey: .size), dataCenterId: try c.decode(String.self, forKey: .dataCenterId),
+            type: try c.decodeIfPresent(String.self, forKey: .type) ?? "STANDARD")
     }
 }
 
