@@ -8,7 +8,7 @@ import sys
 import time
 
 import requests
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +29,12 @@ class Checker:
             document = json.load(f)
         # The document names RunPod's production server; match requests against the emulator instead.
         document["servers"] = [{"url": self.base}]
-        self.openapi = OpenAPI.from_dict(document)
+        # openapi-core only knows plain application/json; RunPod's errors are problem+json and logs are SSE text.
+        config = Config(extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "text/event-stream": lambda data: data.decode() if isinstance(data, bytes) else data,
+        })
+        self.openapi = OpenAPI.from_dict(document, config=config)
         self.session = requests.Session()
 
     def call(self, method, path, expect_status, *, query=None, body=None, auth=True, schema_valid_request=True,
