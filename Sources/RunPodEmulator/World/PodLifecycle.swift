@@ -25,6 +25,8 @@ struct PodSimulation: Sendable {
     var applied: Int?
     var holdsStock: Bool
     var gpuCount: Int
+    /// Length of the current boot's schedule once known, so a settled pod's reads skip rebuilding it.
+    var scheduleLength: Int? = nil
 }
 
 /// The start-up script of a pod, as RunPod and a ComfyUI image produce it. A pure function of the pod and the timings.

@@ -131,8 +131,9 @@ struct WorldState: Sendable {
 
     /// Applies every start-up event of the pod's current boot whose time has come.
     mutating func advance(id: String, now: Date, timeScale: Double) {
-        guard var pod = pods[id], let applied = pod.applied else { return }
+        guard var pod = pods[id], let applied = pod.applied, applied != pod.scheduleLength else { return }
         let schedule = bootSchedule(for: pod, timings: timings, timeScale: timeScale)
+        pod.scheduleLength = schedule.count
         var index = applied
         while index < schedule.count {
             let event = schedule[index]
@@ -231,6 +232,7 @@ struct WorldState: Sendable {
         pod.bootAt = now
         pod.bootKind = .fresh
         pod.applied = 0
+        pod.scheduleLength = nil
         // A resumed pod goes through the script again, but no longer fails the way it did.
         if pod.failure != .appNeverAnswers { pod.failure = nil }
         appendLog(source: "system", line: "start pod \(id)", at: now, to: &pod.record)
@@ -246,6 +248,7 @@ struct WorldState: Sendable {
         pod.bootAt = now
         pod.bootKind = .restart
         pod.applied = 0
+        pod.scheduleLength = nil
         pod.record.appReady = false
         pods[id] = pod
         advance(id: id, now: now, timeScale: timeScale)
