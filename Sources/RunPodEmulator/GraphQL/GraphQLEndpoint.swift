@@ -87,16 +87,32 @@ struct GraphQLEndpoint: Sendable {
 enum GraphQLRoutes {
     /// Adds `POST /graphql`, answered from `world`. Each request is counted in the world's `calls` as
     /// `graphql:<root field>` (e.g. `graphql:podFindAndDeployOnDemand`); fault injection, if any, is the router's
-    /// (a middleware on the group passed in).
+    /// (a middleware on the group passed in; if that middleware counts calls too, GraphQL calls count twice).
     static func register<Routes: RouterMethods>(on router: Routes, world: World) throws {
         let endpoint = try GraphQLEndpoint(world: world)
         router.post("graphql") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 4 << 20)
-            let parsed = try? JSONDecoder().decode(GraphQLRequest.self, from: Data(buffer: body))
-            if let root = parsed.flatMap({ GraphQLEndpoint.rootFields(of: $0).first }) {
-                world.recordCall(operation: "graphql:\(root)")
-            }
+            let (body, parsed, root) = try await read(request)
+            if let root { world.recordCall(operation: "graphql:\(root)") }
             return await endpoint.reply(to: request, body: body, parsed: parsed).response
         }
+    }
+
+    /// Adds `POST /graphql` behind the core's fault injection: the operation is `graphql` and the alias
+    /// `graphql:<root field>`, so a fault rule may name either, and each request is counted once, under the alias.
+    static func register(on router: Router<EmulatorRequestContext>, core: EmulatorCore) throws {
+        let endpoint = try GraphQLEndpoint(world: core.world)
+        router.post("graphql") { request, context -> Response in
+            let (body, parsed, root) = try await read(request)
+            return try await core.withFaults(operation: "graphql", alias: root.map { "graphql:\($0)" }, context: context) {
+                await endpoint.reply(to: request, body: body, parsed: parsed)
+            }
+        }
+    }
+
+    /// The body, the GraphQL request in it (nil when it is not one) and its first root field.
+    private static func read(_ request: Request) async throws -> (ByteBuffer, GraphQLRequest?, String?) {
+        let body = try await request.body.collect(upTo: 4 << 20)
+        let parsed = try? JSONDecoder().decode(GraphQLRequest.self, from: Data(buffer: body))
+        return (body, parsed, parsed.flatMap { GraphQLEndpoint.rootFields(of: $0).first })
     }
 }
