@@ -188,6 +188,31 @@ def main():
                                    json={"query": "{ myself { id } }"}, timeout=10)
             expect(answer.status_code == 401, f"a bad ?api_key= answered {answer.status_code}")
 
+        def edge_502_is_not_json():
+            # RunPod's edge (Cloudflare) answers 5xx with an HTML page; the SDK parses every non-401 body as JSON.
+            emulator.set_faults([{"operation": "graphql", "kind": "serverError", "status": 502, "times": 1}])
+            try:
+                runpod.get_gpus()
+            except requests.exceptions.JSONDecodeError:
+                pass
+            else:
+                raise AssertionError("a 502 HTML page did not surface as the SDK's JSON decode error")
+            finally:
+                emulator.set_faults([])
+            expect(runpod.get_gpus(), "the next call after a one-shot fault failed")
+
+        def rate_limited_429():
+            # A 429 problem+json has no `errors` member, so the SDK returns it and fails on ["data"].
+            emulator.set_faults([{"operation": "graphql", "kind": "rateLimited", "retryAfterSeconds": 1, "times": 1}])
+            try:
+                runpod.get_gpus()
+            except KeyError as e:
+                expect(e.args == ("data",), f"KeyError {e.args}")
+            else:
+                raise AssertionError("a 429 did not surface as KeyError('data')")
+            finally:
+                emulator.set_faults([])
+
         for name, check in [
             ("get_gpus lists the catalog", get_gpus),
             ("get_gpu returns the SDK's fields and lowestPrice", get_gpu),
@@ -205,6 +230,8 @@ def main():
             ("a quote spliced into a query raises QueryError", spliced_quote_is_a_query_error),
             ("a bad key raises AuthenticationError", bad_key),
             ("?api_key= is accepted, a bad one is 401", legacy_query_key),
+            ("a 502 HTML page from the edge surfaces as JSONDecodeError (SDK quirk)", edge_502_is_not_json),
+            ("a 429 surfaces as KeyError('data') (SDK quirk)", rate_limited_429),
         ]:
             cases.run(name, check)
 
