@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+
 @testable import RunPodEmulator
 
 @Suite("Fault injection")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RunPodEmulator
 
 @Suite("REST v2 pod actions, delete and list")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RunPodEmulator
 
 @Suite("REST v2 createPod rules")
@@ -13,16 +14,22 @@ struct RESTCreateRulesTests {
 
     static let contractCases: [ContractCase] = [
         ContractCase(label: "missing name", body: #"{"image":"x","gpu":{"id":"NVIDIA A40"}}"#, error: "$: missing property 'name'"),
-        ContractCase(label: "unknown field", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"bogus":1}"#,
-                     error: "$: additional properties 'bogus' not allowed"),
+        ContractCase(
+            label: "unknown field", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"bogus":1}"#,
+            error: "$: additional properties 'bogus' not allowed"),
         ContractCase(label: "wrong type", body: #"{"name":5,"image":"x","gpu":{"id":"NVIDIA A40"}}"#, error: "$.name: expected string, got integer"),
-        ContractCase(label: "gpu.count below 1", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40","count":0}}"#,
-                     error: "$.gpu.count: must be >= 1 but found 0"),
-        ContractCase(label: "bad cloud", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"cloud":"ALL"}"#,
-                     error: "$.cloud: value must be one of 'SECURE', 'COMMUNITY'"),
+        ContractCase(
+            label: "gpu.count below 1", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40","count":0}}"#,
+            error: "$.gpu.count: must be >= 1 but found 0"),
+        ContractCase(
+            label: "bad cloud", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"cloud":"ALL"}"#,
+            error: "$.cloud: value must be one of 'SECURE', 'COMMUNITY'"),
         ContractCase(label: "missing image", body: #"{"name":"a","gpu":{"id":"NVIDIA A40"}}"#, error: "$: missing property 'image'"),
-        ContractCase(label: "two network mounts", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"mounts":{"network":[{"volumeId":"rp-vol-comfyui01","path":"/w"},{"volumeId":"rp-vol-datasets02","path":"/d"}]}}"#,
-                     error: "$.mounts.network: maximum 1 items required, but found 2 items"),
+        ContractCase(
+            label: "two network mounts",
+            body:
+                #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"mounts":{"network":[{"volumeId":"rp-vol-comfyui01","path":"/w"},{"volumeId":"rp-vol-datasets02","path":"/d"}]}}"#,
+            error: "$.mounts.network: maximum 1 items required, but found 2 items"),
     ]
 
     @Test("a body that breaks the contract gets 422 listing the violation, and creates nothing", arguments: contractCases)
@@ -44,15 +51,19 @@ struct RESTCreateRulesTests {
     }
 
     static let ruleCases: [RuleCase] = [
-        RuleCase(label: "network volume on Community Cloud", body: launcherCreateBody(cloud: "COMMUNITY"),
-                 detail: "network volumes are only available on Secure Cloud; cloud must be SECURE"),
-        RuleCase(label: "volume outside dataCenterIds", body: launcherCreateBody(dataCenters: ["US-KS-2"]),
-                 detail: "network volume 'rp-vol-comfyui01' is in data center EU-RO-1, which is not in dataCenterIds"),
+        RuleCase(
+            label: "network volume on Community Cloud", body: launcherCreateBody(cloud: "COMMUNITY"),
+            detail: "network volumes are only available on Secure Cloud; cloud must be SECURE"),
+        RuleCase(
+            label: "volume outside dataCenterIds", body: launcherCreateBody(dataCenters: ["US-KS-2"]),
+            detail: "network volume 'rp-vol-comfyui01' is in data center EU-RO-1, which is not in dataCenterIds"),
         RuleCase(label: "unknown volume", body: launcherCreateBody(volume: "rp-vol-nope"), detail: "network volume 'rp-vol-nope' does not exist"),
-        RuleCase(label: "gpu and cpu", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"cpu":{"id":"cpu5c","vcpuCount":4}}"#,
-                 detail: "exactly one of gpu or cpu must be set, not both"),
-        RuleCase(label: "unknown GPU type", body: launcherCreateBody(gpu: "NVIDIA GeForce GTX 480"),
-                 detail: "GPU type 'NVIDIA GeForce GTX 480' does not exist"),
+        RuleCase(
+            label: "gpu and cpu", body: #"{"name":"a","image":"x","gpu":{"id":"NVIDIA A40"},"cpu":{"id":"cpu5c","vcpuCount":4}}"#,
+            detail: "exactly one of gpu or cpu must be set, not both"),
+        RuleCase(
+            label: "unknown GPU type", body: launcherCreateBody(gpu: "NVIDIA GeForce GTX 480"),
+            detail: "GPU type 'NVIDIA GeForce GTX 480' does not exist"),
     ]
 
     @Test("a body that breaks a cross-field rule gets 400 saying which", arguments: ruleCases)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RunPodEmulator
 
 @Suite("Pods that take time")

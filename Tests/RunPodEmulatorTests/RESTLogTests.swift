@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RunPodEmulator
 
 /// One Server-Sent Event of the log stream.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+
 @testable import RunPodEmulator
 
 /// One REST answer: status, headers and body (parsed as JSON when it is JSON).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RunPodEmulator
 
 @Suite("Scenarios and inspection")
@@ -22,10 +23,11 @@ struct ScenarioAndStateTests {
         #expect(scenario.timings.imagePullSeconds == 5)
         #expect(scenario.timings.containerStartSeconds == 15)
         #expect(scenario.podFailures == [PodFailureRule(mode: .imagePullFails, image: "broken:latest", times: 1)])
-        #expect(scenario.faults == [
-            FaultRule(operation: "createPod", kind: .rateLimited(retryAfterSeconds: 2), times: 1),
-            FaultRule(kind: .dropConnectionAfterApply, probability: 0.1),
-        ])
+        #expect(
+            scenario.faults == [
+                FaultRule(operation: "createPod", kind: .rateLimited(retryAfterSeconds: 2), times: 1),
+                FaultRule(kind: .dropConnectionAfterApply, probability: 0.1),
+            ])
         #expect(scenario.stock == [StockEntry(dataCenterId: "EU-RO-1", gpuTypeId: "NVIDIA A40", count: 2)])
         #expect(scenario.networkVolumes == DemoWorld.networkVolumes)
         #expect(scenario.rateLimitPerMinute == 60)
@@ -57,7 +59,10 @@ struct ScenarioAndStateTests {
             #expect(pod["alive"] == false)
             #expect(pod["api"] == "rest")
             #expect(pod["createRequest"] == JSONValue.parse(Data(body.utf8)))
-            #expect(answer.json["networkVolumes"]?.arrayValue?.first == ["id": "rp-vol-comfyui01", "name": "comfyui-models", "size": 100, "dataCenterId": "EU-RO-1"])
+            #expect(
+                answer.json["networkVolumes"]?.arrayValue?.first == [
+                    "id": "rp-vol-comfyui01", "name": "comfyui-models", "size": 100, "dataCenterId": "EU-RO-1",
+                ])
             #expect(answer.json["calls"] == ["createPod": 1, "getPod": 2, "deletePod": 1])
 
             let state = await emulator.state()

@@ -80,7 +80,9 @@ struct GPUCatalogQuery {
             if let count = Int(text), count >= 1 { query.count = count } else { errors.append("query.count: must be an integer >= 1") }
         }
         if let text = parameters.get("cloud") {
-            if let cloud = CloudType(rawValue: text), cloud != .all { query.cloud = cloud } else {
+            if let cloud = CloudType(rawValue: text), cloud != .all {
+                query.cloud = cloud
+            } else {
                 errors.append("query.cloud: value must be one of 'SECURE', 'COMMUNITY'")
             }
         }

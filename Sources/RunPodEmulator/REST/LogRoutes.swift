@@ -69,12 +69,16 @@ struct LogQuery {
         var query = LogQuery()
         var errors: [String] = []
         if let source = parameters.get("source") {
-            if ["container", "system"].contains(source) { query.source = source } else {
+            if ["container", "system"].contains(source) {
+                query.source = source
+            } else {
                 errors.append("query.source: value must be one of 'container', 'system'")
             }
         }
         if let text = parameters.get("tail") {
-            if let tail = Int(text), (0...5000).contains(tail) { query.tail = tail } else {
+            if let tail = Int(text), (0...5000).contains(tail) {
+                query.tail = tail
+            } else {
                 errors.append("query.tail: must be an integer between 0 and 5000")
             }
         }
@@ -107,5 +111,5 @@ struct LogQuery {
 }
 
 extension HTTPFields.Element.Name {
-    static let xAccelBuffering = Self("X-Accel-Buffering")!
+    static let xAccelBuffering = token("X-Accel-Buffering")
 }

@@ -112,7 +112,8 @@ func restProblem(_ error: WorldError) -> Reply {
     switch error {
     case .noCapacity: .problem(.badRequest, detail: noCapacityMessage)
     case .invalid(let message): .problem(.badRequest, detail: message)
-    case .insufficientBalance: .problem(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), detail: "insufficient balance to create this pod")
+    case .insufficientBalance:
+        .problem(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), detail: "insufficient balance to create this pod")
     case .notFound: .problem(.notFound, detail: "pod not found")
     case .forbidden: .problem(.forbidden, detail: "access denied")
     case .conflict(let message): .problem(.conflict, detail: message)

@@ -64,8 +64,10 @@ final class EmulatorCore: Sendable {
         for kind in fired {
             switch kind {
             case .serverError(let status, let body):
-                return Reply.raw(Data((body ?? Self.cloudflareHTML(status: status)).utf8),
-                                 status: HTTPResponse.Status(code: status, reasonPhrase: ""), contentType: "text/html; charset=UTF-8").response
+                return Reply.raw(
+                    Data((body ?? Self.cloudflareHTML(status: status)).utf8),
+                    status: HTTPResponse.Status(code: status, reasonPhrase: ""), contentType: "text/html; charset=UTF-8"
+                ).response
             case .rateLimited(let seconds):
                 var reply = Reply.problem(.tooManyRequests, detail: "rate limit exceeded for the minute window")
                 reply.headers[.retryAfter] = String(seconds)
@@ -103,8 +105,10 @@ final class EmulatorCore: Sendable {
 
     /// The page Cloudflare serves in front of RunPod when the origin fails.
     static func cloudflareHTML(status: Int) -> String {
-        let reasons = [500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
-                       520: "Web Server Returned an Unknown Error", 522: "Connection Timed Out", 524: "A Timeout Occurred"]
+        let reasons = [
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+            520: "Web Server Returned an Unknown Error", 522: "Connection Timed Out", 524: "A Timeout Occurred",
+        ]
         let reason = reasons[status] ?? "Error"
         return "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n"
             + "<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
@@ -115,7 +119,10 @@ final class EmulatorCore: Sendable {
 struct DroppedConnection: Error {}
 
 extension HTTPFields.Element.Name {
-    static let rateLimit = Self("RateLimit")!
-    static let rateLimitPolicy = Self("RateLimit-Policy")!
-    static let lastEventID = Self("Last-Event-ID")!
+    /// A field name known to be a valid token; the fallback is never taken for the literals used here.
+    static func token(_ name: String) -> Self { Self(name) ?? .via }
+
+    static let rateLimit = token("RateLimit")
+    static let rateLimitPolicy = token("RateLimit-Policy")
+    static let lastEventID = token("Last-Event-ID")
 }

@@ -54,7 +54,8 @@ public struct PodTimings: Codable, Sendable, Hashable {
     public var machineLostAfterSeconds: Double
 
     /// Creates timings; the defaults are what a ComfyUI image on RunPod typically takes.
-    public init(imagePullSeconds: Double = 45, containerStartSeconds: Double = 15, appStartSeconds: Double = 30, machineLostAfterSeconds: Double = 60) {
+    public init(imagePullSeconds: Double = 45, containerStartSeconds: Double = 15, appStartSeconds: Double = 30, machineLostAfterSeconds: Double = 60)
+    {
         self.imagePullSeconds = imagePullSeconds
         self.containerStartSeconds = containerStartSeconds
         self.appStartSeconds = appStartSeconds

@@ -40,61 +40,87 @@ func bootSchedule(for pod: PodSimulation, timings: PodTimings, timeScale: Double
 
     switch pod.bootKind {
     case .fresh:
-        events.append(BootEvent(offset: 0, status: .provisioning, logs: [
-            ("system", "Pod \(pod.record.id) scheduled on machine \(pod.record.machineID) in \(pod.record.dataCenterID)"),
-        ]))
+        events.append(
+            BootEvent(
+                offset: 0, status: .provisioning,
+                logs: [
+                    ("system", "Pod \(pod.record.id) scheduled on machine \(pod.record.machineID) in \(pod.record.dataCenterID)")
+                ]))
         if pod.failure == .stuckProvisioning { return events }
-        events.append(BootEvent(offset: 0, logs: [
-            ("system", "create pod network"),
-            ("system", "create container \(image)"),
-            ("system", "\(image.contains(":") ? String(image.split(separator: ":").last ?? "latest") : "latest"): Pulling from \(repository)"),
-        ]))
-        events.append(BootEvent(offset: pull * 0.5, logs: [
-            ("system", "Pulling fs layer"),
-            ("system", "Downloading layers (3.2 GB)"),
-        ]))
+        events.append(
+            BootEvent(
+                offset: 0,
+                logs: [
+                    ("system", "create pod network"),
+                    ("system", "create container \(image)"),
+                    (
+                        "system",
+                        "\(image.contains(":") ? String(image.split(separator: ":").last ?? "latest") : "latest"): Pulling from \(repository)"
+                    ),
+                ]))
+        events.append(
+            BootEvent(
+                offset: pull * 0.5,
+                logs: [
+                    ("system", "Pulling fs layer"),
+                    ("system", "Downloading layers (3.2 GB)"),
+                ]))
         if pod.failure == .imagePullFails {
-            let message = "failed to pull image \(image): Error response from daemon: pull access denied for \(repository), "
+            let message =
+                "failed to pull image \(image): Error response from daemon: pull access denied for \(repository), "
                 + "repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
             events.append(BootEvent(offset: pull, status: .error, error: message, logs: [("system", message)]))
             return events
         }
-        events.append(BootEvent(offset: pull, status: .starting, logs: [
-            ("system", "Status: Downloaded newer image for \(image)"),
-            ("system", "start container for \(image): begin"),
-        ]))
+        events.append(
+            BootEvent(
+                offset: pull, status: .starting,
+                logs: [
+                    ("system", "Status: Downloaded newer image for \(image)"),
+                    ("system", "start container for \(image): begin"),
+                ]))
     case .restart:
         events.append(BootEvent(offset: 0, status: .starting, logs: [("system", "restart container for \(image): begin")]))
     }
 
     let gpuName = pod.record.creation.gpuTypeID
     let mount = pod.record.creation.mountPath ?? "/workspace"
-    events.append(BootEvent(offset: pull + start, status: .running, logs: [
-        ("system", "start container for \(image): done"),
-        ("container", "Checkpoint files will always be loaded safely."),
-        ("container", "Total VRAM \(pod.record.creation.gpuTypeID.contains("80GB") ? 81_559 : 24_564) MB, total RAM 257588 MB"),
-        ("container", "Set vram state to: NORMAL_VRAM"),
-        ("container", "Device: cuda:0 \(gpuName) : cudaMallocAsync"),
-    ]))
-    events.append(BootEvent(offset: pull + start + app * 0.5, logs: [
-        ("container", "Using pytorch attention"),
-        ("container", "Adding extra search path checkpoints \(mount)/models/checkpoints"),
-        ("container", "Import times for custom nodes:"),
-    ]))
+    events.append(
+        BootEvent(
+            offset: pull + start, status: .running,
+            logs: [
+                ("system", "start container for \(image): done"),
+                ("container", "Checkpoint files will always be loaded safely."),
+                ("container", "Total VRAM \(pod.record.creation.gpuTypeID.contains("80GB") ? 81_559 : 24_564) MB, total RAM 257588 MB"),
+                ("container", "Set vram state to: NORMAL_VRAM"),
+                ("container", "Device: cuda:0 \(gpuName) : cudaMallocAsync"),
+            ]))
+    events.append(
+        BootEvent(
+            offset: pull + start + app * 0.5,
+            logs: [
+                ("container", "Using pytorch attention"),
+                ("container", "Adding extra search path checkpoints \(mount)/models/checkpoints"),
+                ("container", "Import times for custom nodes:"),
+            ]))
     if pod.failure == .appNeverAnswers {
         events.append(BootEvent(offset: pull + start + app * 0.75, logs: [("container", "Loading custom nodes...")]))
         return events
     }
-    events.append(BootEvent(offset: pull + start + app, appReady: true, logs: [
-        ("container", "Starting server"),
-        ("container", ""),
-        ("container", "To see the GUI go to: http://0.0.0.0:8188"),
-    ]))
+    events.append(
+        BootEvent(
+            offset: pull + start + app, appReady: true,
+            logs: [
+                ("container", "Starting server"),
+                ("container", ""),
+                ("container", "To see the GUI go to: http://0.0.0.0:8188"),
+            ]))
     if pod.failure == .machineLost {
         let message = "machine \(pod.record.machineID) is no longer reachable; the pod was stopped"
-        events.append(BootEvent(
-            offset: pull + start + app + timings.machineLostAfterSeconds * timeScale, status: .exited, appReady: false,
-            error: message, logs: [("system", message)]))
+        events.append(
+            BootEvent(
+                offset: pull + start + app + timings.machineLostAfterSeconds * timeScale, status: .exited, appReady: false,
+                error: message, logs: [("system", message)]))
     }
     return events
 }
