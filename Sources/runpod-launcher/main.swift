@@ -1,2 +1,2 @@
 import LauncherCLI
-await RunPodLauncherCommand.main()
+await RunPodLauncherCommand.runAndExit()

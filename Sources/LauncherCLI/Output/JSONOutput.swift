@@ -1,0 +1,135 @@
+import Foundation
+import PodLauncher
+import RunPodAPI
+
+/// A pod as `--json` prints it: `{id, name, gpuTypeId, gpuCount, dataCenterId, cloud, networkVolumeId, image, costPerHr,
+/// status, ready, urls: {"8188": url}}`. Every key is always present (null when unknown) so scripts can rely on the shape.
+public struct PodJSON: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var gpuTypeId: String?
+    public var gpuCount: Int
+    public var dataCenterId: String?
+    public var cloud: String?
+    public var networkVolumeId: String?
+    public var image: String?
+    public var costPerHr: Double
+    public var status: String
+    /// True once the app answers; false while not ready; null when not checked (`status`, `list`).
+    public var ready: Bool?
+    /// The URL of each HTTP port, keyed by container port.
+    public var urls: [String: String]
+
+    public init(_ pod: Pod, ready: Bool?, urls: [Int: URL]) {
+        id = pod.id
+        name = pod.name
+        gpuTypeId = pod.gpuTypeID
+        gpuCount = pod.gpuCount
+        dataCenterId = pod.dataCenterID
+        cloud = pod.cloud?.rawValue
+        networkVolumeId = pod.networkVolumeID
+        image = pod.image
+        costPerHr = pod.costPerHour
+        status = pod.status.rawValue
+        self.ready = ready
+        self.urls = Dictionary(uniqueKeysWithValues: urls.map { (String($0.key), $0.value.absoluteString) })
+    }
+
+    /// A ready pod: `ready` true and its app URLs.
+    public init(_ ready: ReadyPod) { self.init(ready.pod, ready: true, urls: ready.urls) }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, gpuTypeId, gpuCount, dataCenterId, cloud, networkVolumeId, image, costPerHr, status, ready, urls
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(gpuTypeId, forKey: .gpuTypeId)
+        try container.encode(gpuCount, forKey: .gpuCount)
+        try container.encode(dataCenterId, forKey: .dataCenterId)
+        try container.encode(cloud, forKey: .cloud)
+        try container.encode(networkVolumeId, forKey: .networkVolumeId)
+        try container.encode(image, forKey: .image)
+        try container.encode(costPerHr, forKey: .costPerHr)
+        try container.encode(status, forKey: .status)
+        try container.encode(ready, forKey: .ready)
+        try container.encode(urls, forKey: .urls)
+    }
+}
+
+/// What `--json` prints on failure: `{"error": {"kind", "message"}, "podId"?}`. `podId` is there only when a pod
+/// exists that may bill (kept with `--keep-on-failure`, a `wait` on someone else's pod, or a failed cleanup).
+public struct ErrorJSON: Codable, Sendable, Equatable {
+    /// The failure.
+    public struct Detail: Codable, Sendable, Equatable {
+        public var kind: String
+        public var message: String
+    }
+
+    public var error: Detail
+    public var podId: String?
+
+    public init(kind: String, message: String, podId: String?) {
+        error = Detail(kind: kind, message: message)
+        self.podId = podId
+    }
+}
+
+/// `terminate --json`: the pods confirmed gone and those that failed.
+struct TerminateJSON: Codable, Sendable, Equatable {
+    struct Failed: Codable, Sendable, Equatable {
+        var id: String
+        var kind: String
+        var message: String
+    }
+
+    var terminated: [String]
+    var failed: [Failed]
+}
+
+/// `list --json`.
+struct PodListJSON: Codable, Sendable, Equatable {
+    var pods: [PodJSON]
+}
+
+/// `gpus --json`: GPU types with price and availability, in one data center when one was chosen.
+struct GPUListJSON: Codable, Sendable, Equatable {
+    struct GPU: Codable, Sendable, Equatable {
+        var id: String
+        var name: String
+        var memoryGB: Int
+        var securePricePerHr: Double?
+        var communityPricePerHr: Double?
+        var availability: String
+    }
+
+    var dataCenterId: String?
+    var networkVolumeId: String?
+    var gpus: [GPU]
+}
+
+/// `volumes --json`.
+struct VolumeListJSON: Codable, Sendable, Equatable {
+    struct Volume: Codable, Sendable, Equatable {
+        var id: String
+        var name: String
+        var sizeGB: Int
+        var dataCenterId: String
+    }
+
+    var volumes: [Volume]
+}
+
+/// The one JSON encoder of the CLI: sorted keys so output is stable, slashes unescaped so URLs read well.
+enum JSONOutput {
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
+            return #"{"error": {"kind": "internal", "message": "could not encode the output as JSON"}}"#
+        }
+        return text
+    }
+}
