@@ -33,6 +33,8 @@ public enum Defaults {
     public static let readyPath = "/"
 
     /// RunPod's API host; `RUNPOD_API_BASE_URL` (the variable RunPod's SDK reads) or `--api-url` override it.
+    // swift-format-ignore: NeverForceUnwrap
+    // A literal that is a valid URL: checked by the tests, cannot fail at run time.
     public static let apiBaseURL = URL(string: "https://api.runpod.io")!
 
     /// How an app port is reached from outside: RunPod's HTTP proxy (`RUNPOD_LAUNCHER_PROXY_URL` overrides it).

@@ -65,9 +65,10 @@ extension RunPodLauncher {
             var podID = progress.podID
             if podID == nil && progress.createSent && Self.mayHaveLeftPod(failure) {
                 // Cancelled (or cut off) while a create was in flight: the pod may exist without us knowing its ID.
-                podID = await shielded(deadline: configuration.cleanupDeadline) {
-                    try? await self.client.listPods().first(where: identity.matches)?.id
-                } ?? nil
+                podID =
+                    await shielded(deadline: configuration.cleanupDeadline) {
+                        try? await self.client.listPods().first(where: identity.matches)?.id
+                    } ?? nil
             }
             guard let podID else { throw LauncherFailure(error: failure, podID: nil, podLeftRunning: false) }
             if keepOnFailure { throw LauncherFailure(error: failure, podID: podID, podLeftRunning: true) }

@@ -78,7 +78,8 @@ public struct CredentialResolver: Sendable {
             text = try String(contentsOfFile: configFilePath, encoding: .utf8)
         } catch {
             throw ConfigurationError(
-                kind: .unreadableConfigFile(path: configFilePath), message: "Cannot read the RunPod config file \(configFilePath): \(error.localizedDescription)")
+                kind: .unreadableConfigFile(path: configFilePath),
+                message: "Cannot read the RunPod config file \(configFilePath): \(error.localizedDescription)")
         }
         let table: TOMLTable
         do {
@@ -133,7 +134,8 @@ public enum APIBaseURL {
         guard let url = URL(string: chosen.value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil
         else {
             throw ConfigurationError(
-                kind: .invalidBaseURL, message: "The API URL from \(chosen.source) (\(chosen.value)) is not an http(s) URL such as https://api.runpod.io.")
+                kind: .invalidBaseURL,
+                message: "The API URL from \(chosen.source) (\(chosen.value)) is not an http(s) URL such as https://api.runpod.io.")
         }
         return url
     }

@@ -122,7 +122,8 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         do {
             let response = try await client.execute(makeRequest(request), deadline: deadline)
             let body = try await response.body.collect(upTo: maxBodyBytes)
-            return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(body.readableBytesView))
+            return HTTPResponse(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(body.readableBytesView))
         } catch {
             throw Self.classify(error, timeout: request.timeout)
         }
@@ -176,7 +177,8 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
                 return TransportError(kind: .timeout, requestMayHaveBeenSent: true, message: "no answer within \(timeout)")
             case .remoteConnectionClosed:
-                return TransportError(kind: .connectionLost, requestMayHaveBeenSent: true, message: "the server closed the connection before answering")
+                return TransportError(
+                    kind: .connectionLost, requestMayHaveBeenSent: true, message: "the server closed the connection before answering")
             default:
                 return TransportError(kind: .connectionLost, requestMayHaveBeenSent: true, message: "the connection failed (\(error))")
             }

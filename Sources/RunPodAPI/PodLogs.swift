@@ -10,7 +10,9 @@ extension RunPodClient {
     ///   - source: `container` or `system`; nil streams both.
     ///   - tail: lines of history to send first (RunPod's default is 100).
     ///   - lastEventID: resume after this event ID (an earlier stream's cursor).
-    public func podLogs(id: String, source: String? = nil, tail: Int? = nil, lastEventID: String? = nil) -> AsyncThrowingStream<RunPod.LogLine, any Error> {
+    public func podLogs(id: String, source: String? = nil, tail: Int? = nil, lastEventID: String? = nil) -> AsyncThrowingStream<
+        RunPod.LogLine, any Error
+    > {
         let (stream, continuation) = AsyncThrowingStream<RunPod.LogLine, any Error>.makeStream()
         let task = Task {
             do {

@@ -54,7 +54,10 @@ struct EmulatorIntegrationTests {
             let error = try await #require(throws: LauncherError.self) {
                 try await launcher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA GeForce RTX 4090", "NVIDIA A40"]))
             }
-            guard case .noCapacity("EU-RO-1"?, let tried, let available) = error else { Issue.record("\(error)"); return }
+            guard case .noCapacity("EU-RO-1"?, let tried, let available) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(tried.map(\.candidate.gpuTypeID) == ["NVIDIA GeForce RTX 4090", "NVIDIA A40"])
             #expect(available.contains("NVIDIA L40S") && !available.contains("NVIDIA A40"))
             #expect(error.description.contains("No capacity in EU-RO-1"))
@@ -69,7 +72,10 @@ struct EmulatorIntegrationTests {
             let failure = try await #require(throws: LauncherFailure.self) {
                 try await launcher(emulator).launchUntilReady(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30))
             }
-            guard case .podFailed(_, .error, _)? = failure.launcherError else { Issue.record("\(failure)"); return }
+            guard case .podFailed(_, .error, _)? = failure.launcherError else {
+                Issue.record("\(failure)")
+                return
+            }
             #expect(failure.podID != nil && !failure.podLeftRunning)
             #expect(await alive(emulator).isEmpty)
         }
@@ -82,7 +88,10 @@ struct EmulatorIntegrationTests {
             let failure = try await #require(throws: LauncherFailure.self) {
                 try await launcher(emulator).launchUntilReady(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .milliseconds(600))
             }
-            guard case .timedOut(_, _, .running?, let waitingFor)? = failure.launcherError else { Issue.record("\(failure)"); return }
+            guard case .timedOut(_, _, .running?, let waitingFor)? = failure.launcherError else {
+                Issue.record("\(failure)")
+                return
+            }
             #expect(waitingFor.contains("app port 8188"))
             #expect(await alive(emulator).isEmpty)
         }
@@ -92,7 +101,10 @@ struct EmulatorIntegrationTests {
     func terminateUnknown() async throws {
         try await withEmulator { emulator in
             let error = try await #require(throws: LauncherError.self) { try await launcher(emulator).terminatePod(podID: "nope123") }
-            guard case .notFound("pod", "nope123") = error else { Issue.record("\(error)"); return }
+            guard case .notFound("pod", "nope123") = error else {
+                Issue.record("\(error)")
+                return
+            }
         }
     }
 
@@ -101,7 +113,9 @@ struct EmulatorIntegrationTests {
         try await withEmulator { emulator in
             let launcher = launcher(emulator)
             struct Boom: Error {}
-            await #expect(throws: Boom.self) { try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30)) { _ in throw Boom() } }
+            await #expect(throws: Boom.self) {
+                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30)) { _ in throw Boom() }
+            }
             #expect(await alive(emulator).isEmpty)
 
             let started = AsyncStream<Void>.makeStream()
@@ -133,9 +147,11 @@ struct EmulatorIntegrationTests {
         }
     }
 
-    @Test("HTML 502s and truncated answers on reads are ridden out", arguments: [
-        FaultKind.serverError(status: 502, htmlBody: "<html><body>Bad gateway</body></html>"), .truncatedJSON, .rateLimited(retryAfterSeconds: 0),
-    ])
+    @Test(
+        "HTML 502s and truncated answers on reads are ridden out",
+        arguments: [
+            FaultKind.serverError(status: 502, htmlBody: "<html><body>Bad gateway</body></html>"), .truncatedJSON, .rateLimited(retryAfterSeconds: 0),
+        ])
     func transientReadFaults(kind: FaultKind) async throws {
         try await withEmulator { emulator in
             await emulator.setFaults([FaultRule(operation: "getPod", kind: kind, times: 2)])
@@ -153,7 +169,10 @@ struct EmulatorIntegrationTests {
             let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey("rpa_WRONG_KEY_123"))
             let launcher = RunPodLauncher(client: client, configuration: LauncherConfiguration(credentialSource: .flag))
             let error = try await #require(throws: LauncherError.self) { try await launcher.launchPod(LaunchSpec()) }
-            guard case .unauthorized = error else { Issue.record("\(error)"); return }
+            guard case .unauthorized = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(error.description.contains("--api-key") && !error.description.contains("rpa_WRONG_KEY_123"))
         }
     }

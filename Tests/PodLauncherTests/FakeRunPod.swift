@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PodLauncher
 import RunPodAPI
 import Synchronization
@@ -105,7 +106,8 @@ final class FakeRunPod: HTTPTransport {
                 return ok(makePod(body, &state), status: 201)
             case .dropAfterApply:
                 _ = makePod(body, &state)
-                throw TransportError(kind: .connectionLost, requestMayHaveBeenSent: true, message: "the server closed the connection before answering")
+                throw TransportError(
+                    kind: .connectionLost, requestMayHaveBeenSent: true, message: "the server closed the connection before answering")
             case .createAndCancelCaller:
                 return ok(makePod(body, &state), status: 201)
             case .refuse:
@@ -118,7 +120,7 @@ final class FakeRunPod: HTTPTransport {
                 return response
             }
         case "GET pods":
-            return ok(["pods": state.pods.values.sorted { "\($0["id"]!)" < "\($1["id"]!)" }.map { view($0, state) }])
+            return ok(["pods": state.pods.values.sorted { "\($0["id"] ?? "")" < "\($1["id"] ?? "")" }.map { view($0, state) }])
         case "GET pods/:id":
             guard var pod = state.pods[id] else { return problemResponse(404, "Not Found", "pod not found") }
             if state.deleted.contains(id) { return problemResponse(404, "Not Found", "pod not found") }
@@ -164,7 +166,11 @@ final class FakeRunPod: HTTPTransport {
 
     private func ok(_ object: [String: Any], status: Int = 200) -> HTTPResponse {
         let data: Data
-        do { data = try JSONSerialization.data(withJSONObject: object) } catch { fatalError("fake cannot encode \(object.filter { !JSONSerialization.isValidJSONObject(["k": $0.value]) }.map { "\($0.key): \(type(of: $0.value))" }): \(error)") }
+        do { data = try JSONSerialization.data(withJSONObject: object) } catch {
+            fatalError(
+                "fake cannot encode \(object.filter { !JSONSerialization.isValidJSONObject(["k": $0.value]) }.map { "\($0.key): \(type(of: $0.value))" }): \(error)"
+            )
+        }
         return HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: data)
     }
 
@@ -211,7 +217,7 @@ struct Harness {
         self.fake = fake
         self.proxy = proxy
         let client = RunPodClient(
-            baseURL: URL(string: "https://api.example.test")!, apiKey: APIKey(unitKey), logger: logger, transport: fake,
+            baseURL: testURL("https://api.example.test"), apiKey: APIKey(unitKey), logger: logger, transport: fake,
             retryPolicy: .exponential(jitter: false), clock: clock)
         launcher = RunPodLauncher(
             client: client,
@@ -222,13 +228,16 @@ struct Harness {
     }
 }
 
-import Logging
-
 let a40 = FakeRunPod.GPU(id: "NVIDIA A40", dataCenters: ["EU-RO-1": "HIGH"])
 let rtx4090 = FakeRunPod.GPU(id: "NVIDIA GeForce RTX 4090", dataCenters: ["EU-RO-1": "LOW", "US-TX-3": "HIGH"])
 let l40s = FakeRunPod.GPU(id: "NVIDIA L40S", dataCenters: ["EU-RO-1": "MEDIUM"])
 let h100 = FakeRunPod.GPU(id: "NVIDIA H100 80GB HBM3", dataCenters: ["US-TX-3": "HIGH"])
 
 func spec(_ gpus: [String], volume: String? = "vol1", cloud: CloudType = .all, name: String? = nil) -> LaunchSpec {
-    LaunchSpec(name: name, gpuTypeIDs: gpus, cloudType: cloud, networkVolumeID: volume, image: "bilunsun/comfyuiprod:pod-test-0", env: ["HF_HOME": "/workspace/hf"])
+    LaunchSpec(
+        name: name, gpuTypeIDs: gpus, cloudType: cloud, networkVolumeID: volume, image: "bilunsun/comfyuiprod:pod-test-0",
+        env: ["HF_HOME": "/workspace/hf"])
 }
+
+/// A URL from a literal the test knows is valid.
+func testURL(_ text: String) -> URL { URL(string: text) ?? URL(fileURLWithPath: "/invalid-test-url") }

@@ -13,6 +13,11 @@ struct IdentityAndMessageTests {
         #expect(PodIdentity.generateName(image: "runpod/pytorch:2.4", suffix: "abcd").hasPrefix("pytorch-"))
     }
 
+    @Test("the default API host is RunPod's")
+    func defaultHost() {
+        #expect(Defaults.apiBaseURL.absoluteString == "https://api.runpod.io")
+    }
+
     @Test("a name the user gives is kept as it is")
     func userName() {
         #expect(PodIdentity(spec: LaunchSpec(name: "my pod")).name == "my pod")
@@ -47,4 +52,3 @@ struct IdentityAndMessageTests {
         #expect(LauncherError.noCapacity(dataCenterID: "EU-RO-1", tried: [], available: []).description.contains("Nothing is available in EU-RO-1"))
     }
 }
-

@@ -29,7 +29,8 @@ struct PlacementTests {
 
     @Test("candidates follow the user's order, skipping GPUs with no stock in the volume's data center")
     func userOrderWithStock() async throws {
-        let h = Harness(fake: FakeRunPod(gpus: [a40, rtx4090, l40s, h100], createScript: [.problem(400, "There are no longer any instances available")]))
+        let h = Harness(
+            fake: FakeRunPod(gpus: [a40, rtx4090, l40s, h100], createScript: [.problem(400, "There are no longer any instances available")]))
         let pod = try await h.launcher.launchPod(spec(["NVIDIA H100 80GB HBM3", "NVIDIA GeForce RTX 4090", "NVIDIA L40S"]))
         #expect(h.fake.createBodies.compactMap { ($0["gpu"] as? [String: Any])?["id"] as? String } == ["NVIDIA GeForce RTX 4090", "NVIDIA L40S"])
         #expect(pod.gpuTypeID == "NVIDIA L40S")
@@ -47,7 +48,10 @@ struct PlacementTests {
         let error = try await #require(throws: LauncherError.self) {
             try await h.launcher.launchPod(spec(["NVIDIA GeForce RTX 4090", "NVIDIA A40", "NVIDIA H100 80GB HBM3"]))
         }
-        guard case .noCapacity(let dc, let tried, let available) = error else { Issue.record("\(error)"); return }
+        guard case .noCapacity(let dc, let tried, let available) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(dc == "EU-RO-1")
         #expect(Set(tried.map(\.candidate.gpuTypeID)) == ["NVIDIA GeForce RTX 4090", "NVIDIA A40", "NVIDIA H100 80GB HBM3"])
         #expect(available.first == "NVIDIA A40")
@@ -72,15 +76,22 @@ struct PlacementTests {
     func insufficientBalance() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(402, "insufficient balance")]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
-        guard case .insufficientBalance = error else { Issue.record("\(error)"); return }
+        guard case .insufficientBalance = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(h.fake.creates == 1)
     }
 
     @Test("422 stops and reports RunPod's violations as invalid input")
     func unprocessable() async throws {
-        let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(422, "Request validation failed.", errors: ["$.disk: must be >= 1"])]))
+        let h = Harness(
+            fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(422, "Request validation failed.", errors: ["$.disk: must be >= 1"])]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
-        guard case .invalidInput(let message) = error else { Issue.record("\(error)"); return }
+        guard case .invalidInput(let message) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(message.contains("$.disk: must be >= 1"))
         #expect(h.fake.creates == 1)
     }
@@ -98,7 +109,10 @@ struct PlacementTests {
     func serverErrorsBounded() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: Array(repeating: .problem(503, "busy"), count: 10)))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
-        guard case .unreachable(let apiError) = error else { Issue.record("\(error)"); return }
+        guard case .unreachable(let apiError) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(h.fake.creates == 4)
         #expect(apiError.attempts.count == 4)
         #expect(h.fake.count("GET", "/v2/pods") == 4)
@@ -127,7 +141,10 @@ struct PlacementTests {
     func unknownGPU() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, rtx4090, l40s]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["RTX 4090"])) }
-        guard case .invalidInput(let message) = error else { Issue.record("\(error)"); return }
+        guard case .invalidInput(let message) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(message.contains("Did you mean \"NVIDIA GeForce RTX 4090\"?"))
         #expect(message.contains("NVIDIA L40S"))
         #expect(h.fake.creates == 0)
@@ -154,7 +171,10 @@ struct PlacementTests {
     func unknownVolume() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40"], volume: "vol-nope")) }
-        guard case .notFound(let kind, let id) = error else { Issue.record("\(error)"); return }
+        guard case .notFound(let kind, let id) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(kind == "network volume" && id == "vol-nope")
         #expect(error.description == "No network volume with ID vol-nope in this RunPod account.")
     }
@@ -172,13 +192,18 @@ struct PlacementTests {
             BadSpec(spec: LaunchSpec(gpuTypeIDs: []), mentions: "No GPU type"),
             BadSpec(spec: LaunchSpec(gpuTypeIDs: ["NVIDIA A40"], env: ["": "x"]), mentions: "empty name"),
             BadSpec(spec: LaunchSpec(gpuTypeIDs: ["NVIDIA A40"], ports: [PortSpec(port: 70000, protocol: .http)]), mentions: "out of range"),
-            BadSpec(spec: LaunchSpec(gpuTypeIDs: ["NVIDIA A40"], ports: [PortSpec(port: 80, protocol: .http), PortSpec(port: 80, protocol: .tcp)]), mentions: "twice"),
+            BadSpec(
+                spec: LaunchSpec(gpuTypeIDs: ["NVIDIA A40"], ports: [PortSpec(port: 80, protocol: .http), PortSpec(port: 80, protocol: .tcp)]),
+                mentions: "twice"),
             BadSpec(spec: LaunchSpec(gpuTypeIDs: ["NVIDIA A40"], image: ""), mentions: "image"),
         ])
     func invalidSpecs(_ bad: BadSpec) async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(bad.spec) }
-        guard case .invalidInput(let message) = error else { Issue.record("\(error)"); return }
+        guard case .invalidInput(let message) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(message.contains(bad.mentions), "\(message)")
         #expect(h.fake.requests.isEmpty)
     }

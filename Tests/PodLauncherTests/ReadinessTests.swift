@@ -41,7 +41,10 @@ struct ReadinessTests {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["STARTING", status]))
         let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(300)) }
-        guard case .podFailed(let id, let reported, _) = error else { Issue.record("\(error)"); return }
+        guard case .podFailed(let id, let reported, _) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(id == pod.id && reported.rawValue == status)
         #expect(error.description.contains("RunPod reports \(status)"))
     }
@@ -51,7 +54,10 @@ struct ReadinessTests {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["PROVISIONING", "STARTING"]))
         let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(120)) }
-        guard case .timedOut(let id, let after, let last, let waitingFor) = error else { Issue.record("\(error)"); return }
+        guard case .timedOut(let id, let after, let last, let waitingFor) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(id == pod.id && after == .seconds(120) && last == .starting)
         #expect(waitingFor.contains("STARTING"))
         #expect(h.clock.totalSlept == .seconds(120), "sleeps never run past the deadline")
@@ -63,7 +69,10 @@ struct ReadinessTests {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["RUNNING"]), proxy: FakeProxy([502]))
         let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(30)) }
-        guard case .timedOut(_, _, .running?, let waitingFor) = error else { Issue.record("\(error)"); return }
+        guard case .timedOut(_, _, .running?, let waitingFor) = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(waitingFor.contains("https://pod1-8188.proxy.test/system_stats") && waitingFor.contains("HTTP 502"))
     }
 
@@ -106,7 +115,10 @@ struct ReadinessTests {
     func terminateUnknown() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.terminatePod(podID: "pod-nope") }
-        guard case .notFound("pod", "pod-nope") = error else { Issue.record("\(error)"); return }
+        guard case .notFound("pod", "pod-nope") = error else {
+            Issue.record("\(error)")
+            return
+        }
     }
 
     @Test("a launch that fails after the pod exists terminates it and says which pod")
@@ -117,7 +129,10 @@ struct ReadinessTests {
         }
         #expect(failure.podID == "pod1")
         #expect(!failure.podLeftRunning)
-        guard case .podFailed? = failure.launcherError else { Issue.record("\(failure)"); return }
+        guard case .podFailed? = failure.launcherError else {
+            Issue.record("\(failure)")
+            return
+        }
         #expect(h.fake.count("DELETE", "/v2/pods/pod1") == 1)
         #expect(failure.description.contains("Pod pod1 was terminated."))
     }
@@ -190,7 +205,10 @@ struct ReadinessTests {
         logger.logLevel = .trace
         let h = Harness(fake: FakeRunPod(gpus: [a40], createScript: [.problem(401, "invalid api key")]), logger: logger)
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40"])) }
-        guard case .unauthorized = error else { Issue.record("\(error)"); return }
+        guard case .unauthorized = error else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(error.description.contains("$RUNPOD_API_KEY"))
         #expect(!error.description.contains(unitKey))
         #expect(!sink.lines.isEmpty)

@@ -34,4 +34,3 @@ struct SkippingClock: Clock {
     var sleeps: [Swift.Duration] { state.sleeps.withLock { $0 } }
     var totalSlept: Swift.Duration { sleeps.reduce(.zero, +) }
 }
-

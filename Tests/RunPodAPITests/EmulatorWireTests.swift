@@ -74,9 +74,10 @@ struct EmulatorWireTests {
 
     @Test("SSE parsing survives events split across chunks and CRLF line ends")
     func sseParsing() async throws {
-        let stream = "id: 1\r\ndata: {\"source\":\"container\",\"line\":\"a\",\"ts\":\"t1\"}\r\n\r\n: comment\n\nid: 2\ndata: {\"source\":\"system\",\"line\":\"b\",\"ts\":\"t2\"}\n\n"
+        let stream =
+            "id: 1\r\ndata: {\"source\":\"container\",\"line\":\"a\",\"ts\":\"t1\"}\r\n\r\n: comment\n\nid: 2\ndata: {\"source\":\"system\",\"line\":\"b\",\"ts\":\"t2\"}\n\n"
         let transport = SSETransport(chunks: stream.utf8.map { Data([$0]) })
-        let client = RunPodClient(baseURL: URL(string: "https://x.test")!, apiKey: APIKey(testKey), transport: transport)
+        let client = RunPodClient(baseURL: testURL("https://x.test"), apiKey: APIKey(testKey), transport: transport)
         var lines: [RunPod.LogLine] = []
         for try await line in client.podLogs(id: "p") { lines.append(line) }
         #expect(lines == [RunPod.LogLine(source: "container", line: "a", ts: "t1"), RunPod.LogLine(source: "system", line: "b", ts: "t2")])
@@ -89,10 +90,13 @@ struct SSETransport: HTTPTransport {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse { HTTPResponse(status: 200, body: chunks.reduce(Data(), +)) }
     func stream(_ request: HTTPRequest) async throws -> (head: HTTPResponse, body: AsyncThrowingStream<Data, any Error>) {
         let chunks = chunks
-        return (HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")]), AsyncThrowingStream { c in
-            for chunk in chunks { c.yield(chunk) }
-            c.finish()
-        })
+        return (
+            HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")]),
+            AsyncThrowingStream { c in
+                for chunk in chunks { c.yield(chunk) }
+                c.finish()
+            }
+        )
     }
 }
 
@@ -106,15 +110,18 @@ final class DroppingSSETransport: HTTPTransport {
             return calls.count
         }
         let head = HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")])
-        return (head, AsyncThrowingStream { c in
-            if call == 1 {
-                c.yield(Data("id: 1\ndata: {\"source\":\"container\",\"line\":\"a\",\"ts\":\"t1\"}\n\n".utf8))
-                c.finish(throwing: TransportError(kind: .connectionLost, requestMayHaveBeenSent: true, message: "dropped"))
-            } else {
-                c.yield(Data("id: 2\ndata: {\"source\":\"container\",\"line\":\"b\",\"ts\":\"t2\"}\n\n".utf8))
-                c.finish()
+        return (
+            head,
+            AsyncThrowingStream { c in
+                if call == 1 {
+                    c.yield(Data("id: 1\ndata: {\"source\":\"container\",\"line\":\"a\",\"ts\":\"t1\"}\n\n".utf8))
+                    c.finish(throwing: TransportError(kind: .connectionLost, requestMayHaveBeenSent: true, message: "dropped"))
+                } else {
+                    c.yield(Data("id: 2\ndata: {\"source\":\"container\",\"line\":\"b\",\"ts\":\"t2\"}\n\n".utf8))
+                    c.finish()
+                }
             }
-        })
+        )
     }
 }
 
@@ -122,7 +129,7 @@ final class DroppingSSETransport: HTTPTransport {
 func logStreamResumes() async throws {
     let transport = DroppingSSETransport()
     let client = RunPodClient(
-        baseURL: URL(string: "https://x.test")!, apiKey: APIKey(testKey), transport: transport, retryPolicy: .exponential(jitter: false),
+        baseURL: testURL("https://x.test"), apiKey: APIKey(testKey), transport: transport, retryPolicy: .exponential(jitter: false),
         clock: SkippingClock())
     var lines: [String] = []
     for try await line in client.podLogs(id: "p") { lines.append(line.line) }

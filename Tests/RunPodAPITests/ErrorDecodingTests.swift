@@ -7,7 +7,8 @@ struct ErrorDecodingTests {
     @Test("problem+json fills the error's problem, status and message")
     func problemDecoded() async throws {
         let transport = ScriptedTransport([
-            problem(400, "Bad Request", "There are no longer any instances available with the requested specifications. Please refresh and try again.")
+            problem(
+                400, "Bad Request", "There are no longer any instances available with the requested specifications. Please refresh and try again.")
         ])
         let error = try await #require(throws: RunPodAPIError.self) { try await makeClient(transport).createPod(sampleCreate) }
         #expect(error.kind == .http(status: 400))
@@ -19,7 +20,8 @@ struct ErrorDecodingTests {
 
     @Test("422 carries RunPod's list of violations")
     func validationErrors() async throws {
-        let body = #"{"title":"Unprocessable Entity","status":422,"detail":"Request validation failed.","errors":["$.gpu.count: must be >= 1","$: additional properties 'bogus' not allowed"]}"#
+        let body =
+            #"{"title":"Unprocessable Entity","status":422,"detail":"Request validation failed.","errors":["$.gpu.count: must be >= 1","$: additional properties 'bogus' not allowed"]}"#
         let transport = ScriptedTransport([.respond(json(422, body))])
         let error = try await #require(throws: RunPodAPIError.self) { try await makeClient(transport).createPod(sampleCreate) }
         #expect(error.problem?.errors?.count == 2)
@@ -52,7 +54,8 @@ struct ErrorDecodingTests {
             Malformed(body: #"{"id":"pod_1","name":"x","status":5}"#, mentions: "`status` is not a string"),
             Malformed(body: #"{"id":"pod_1","name":"x","status":"RUNNING","cost":"cheap"}"#, mentions: "`cost` is not a number"),
             Malformed(body: #"{"id":"pod_1","name":"x","status":"SLEEPING"}"#, mentions: "`status` has a value"),
-            Malformed(body: #"{"id":"p","name":"x","status":"RUNNING","runtime":{"ports":[{"private":"8188"}]}}"#, mentions: "`runtime.ports[0].private`"),
+            Malformed(
+                body: #"{"id":"p","name":"x","status":"RUNNING","runtime":{"ports":[{"private":"8188"}]}}"#, mentions: "`runtime.ports[0].private`"),
         ])
     func malformedSuccess(_ sample: Malformed) async throws {
         let transport = ScriptedTransport([.respond(json(200, sample.body))])

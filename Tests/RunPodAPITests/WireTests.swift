@@ -26,14 +26,16 @@ struct WireTests {
 
     @Test("the GPU catalog is asked for pod availability for the count and cloud")
     func catalogQuery() async throws {
-        let body = #"{"gpus":[{"id":"NVIDIA A40","name":"A40","pool":null,"manufacturer":"NVIDIA","memory":48,"secure":true,"community":false,"price":{"secure":0.4,"community":0.0},"maxCount":8,"availability":"HIGH","dataCenters":[{"id":"EU-RO-1","name":"EU Romania 1","availability":"LOW"}]}]}"#
+        let body =
+            #"{"gpus":[{"id":"NVIDIA A40","name":"A40","pool":null,"manufacturer":"NVIDIA","memory":48,"secure":true,"community":false,"price":{"secure":0.4,"community":0.0},"maxCount":8,"availability":"HIGH","dataCenters":[{"id":"EU-RO-1","name":"EU Romania 1","availability":"LOW"}]}]}"#
         let transport = ScriptedTransport([.respond(json(200, body))])
         let gpus = try await makeClient(transport).listGPUTypes(count: 2, cloud: .secure)
         #expect(gpus.first?.dataCenters?.first?.availability == .low)
         let items = URLComponents(url: try #require(transport.requests.first?.url), resolvingAgainstBaseURL: false)?.queryItems ?? []
-        #expect(Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.value ?? "") }) == [
-            "include": "AVAILABILITY", "product": "POD", "count": "2", "cloud": "SECURE",
-        ])
+        #expect(
+            Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.value ?? "") }) == [
+                "include": "AVAILABILITY", "product": "POD", "count": "2", "cloud": "SECURE",
+            ])
         #expect(transport.requests.first?.url.path == "/v2/catalog/gpus")
     }
 
@@ -93,10 +95,12 @@ struct WireTests {
         #expect(RateLimitStatus(rateLimit: #""minute";r=abc;t=5"#, policy: nil)?.windows.first?.remaining == nil)
     }
 
-    @Test("base URLs ending in /, /v2 or /graphql all reach /v2", arguments: ["https://h.test", "https://h.test/", "https://h.test/v2", "https://h.test/graphql"])
+    @Test(
+        "base URLs ending in /, /v2 or /graphql all reach /v2",
+        arguments: ["https://h.test", "https://h.test/", "https://h.test/v2", "https://h.test/graphql"])
     func baseURLNormalised(base: String) async throws {
         let transport = ScriptedTransport([.respond(json(200, #"{"pods":[]}"#))])
-        let client = RunPodClient(baseURL: URL(string: base)!, apiKey: APIKey(testKey), transport: transport)
+        let client = RunPodClient(baseURL: testURL(base), apiKey: APIKey(testKey), transport: transport)
         _ = try await client.listPods()
         #expect(transport.requests.first?.url.absoluteString == "https://h.test/v2/pods")
     }
