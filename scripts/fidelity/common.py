@@ -49,7 +49,8 @@ class Emulator:
         args = [binary, "emulator", "--port", str(port)]
         # Scenario delays are real seconds by default; a fast clock keeps the check short. Only pass the flag
         # when this build of the CLI knows it, so the check still runs (slower) against an older one.
-        helptext = subprocess.run([binary, "emulator", "--help"], capture_output=True, text=True).stdout
+        probe = subprocess.run([binary, "emulator", "--help"], capture_output=True, text=True)
+        helptext = probe.stdout + probe.stderr
         scale = os.environ.get("EMULATOR_TIME_SCALE", "0.02")
         if "--time-scale" in helptext:
             args += ["--time-scale", scale]
