@@ -109,7 +109,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
     }
 
     private static func interruptedMessage(_ error: any Error, _ failure: Failure) -> String {
-        if error is CancellationError || failure.kind == "interrupted" { return "interrupted" }
+        if error is CancellationError || error is ExitCode || failure.kind == "interrupted" { return "interrupted" }
         return "interrupted (\(failure.message))"
     }
 }

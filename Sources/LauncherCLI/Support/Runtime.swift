@@ -34,10 +34,11 @@ struct Runtime: Sendable {
     }
 
     /// A launcher over `client()`, reporting events to `reporter`.
-    func launcher(readiness: Flags.Readiness = Flags.Readiness(), reporter: ProgressReporter?) throws -> RunPodLauncher {
+    func launcher(readiness: Flags.Readiness? = nil, reporter: ProgressReporter?) throws -> RunPodLauncher {
         let client = try client()
         var configuration = LauncherConfiguration(
-            proxyURLTemplate: settings.proxyURLTemplate, readyPath: readiness.readyPath ?? Defaults.readyPath, probeApp: !readiness.noProbe)
+            proxyURLTemplate: settings.proxyURLTemplate, readyPath: readiness?.readyPath ?? Defaults.readyPath,
+            probeApp: !(readiness?.noProbe ?? false))
         configuration.credentialSource = session.credentialSource
         guard let reporter else { return RunPodLauncher(client: client, configuration: configuration, logger: logger) }
         return RunPodLauncher(client: client, configuration: configuration, logger: logger) { reporter.handle($0) }
