@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PodLauncher
 
 /// `runpod-launcher`: launch RunPod GPU pods with a network volume, wait until they are really ready, terminate them.
 public struct RunPodLauncherCommand: AsyncParsableCommand {
@@ -83,6 +84,10 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
     static func report(_ error: any Error, json: Bool, context: CommandContext) -> Int32 {
         let console = context.console
         let session = context.session
+        if let failure = error as? LauncherFailure, let podID = failure.podID {
+            // The library knows best whether the pod outlived the failure (kept, or cleanup failed).
+            if failure.podLeftRunning { session.podExists(podID) } else { session.podGone(podID) }
+        }
         if !session.interrupted, !Failure.isOurs(error) {
             // Argument parser errors from run() (a ValidationError, a help request, an ExitCode): its own words and codes.
             let code = exitCode(for: error)
@@ -99,7 +104,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
         }
         console.err("error: \(failure.message)")
         let pods = session.livePods
-        if let pod = pods.last {
+        if let pod = pods.last, !(error is LauncherFailure) {
             console.err("pod \(pod) still exists and may be billing; terminate it with: runpod-launcher terminate \(pod)")
         }
         if json {

@@ -52,8 +52,7 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
             return
         }
 
-        let ready = try await LauncherAdapter.launchUntilReady(
-            launcher, spec, timeout: readiness.timeoutDuration, keepOnFailure: keepOnFailure)
+        let ready = try await launcher.launchUntilReady(spec, timeout: readiness.timeoutDuration, keepOnFailure: keepOnFailure)
         reporter.finish()
         runtime.console.err(Summary.ready(ready) + "\nTerminate it with: runpod-launcher terminate \(ready.pod.id)")
         runtime.console.out(output.json ? JSONOutput.encode(PodJSON(ready)) : ready.pod.id)

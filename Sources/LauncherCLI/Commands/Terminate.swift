@@ -7,7 +7,7 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
     static let configuration = CommandConfiguration(
         commandName: "terminate",
         abstract: "Terminate pods and confirm each is gone; prints each terminated ID.",
-        discussion: "Pods are terminated concurrently. The exit status is that of the first failure, or 0 when all are gone.")
+        discussion: "Pods are terminated concurrently (4 at a time). The exit status is that of the first failure, or 0 when all are confirmed gone.")
 
     @OptionGroup var global: Flags.Global
 
@@ -30,27 +30,13 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         let launcher = try runtime.launcher(reporter: reporter)
         let ids = podIDs.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
-        let outcomes = await withTaskGroup(of: (String, (any Error)?).self) { group in
-            for id in ids {
-                group.addTask {
-                    do {
-                        try await launcher.terminatePod(podID: id)
-                        return (id, nil)
-                    } catch {
-                        return (id, error)
-                    }
-                }
-            }
-            var results: [String: (any Error)?] = [:]
-            for await (id, error) in group { results[id] = error }
-            return ids.map { ($0, results[$0] ?? nil) }
-        }
+        let outcomes = await launcher.terminatePods(ids)
         reporter.finish()
+        try Task.checkCancellation()
 
         let source = runtime.session.credentialSource
-        let terminated = outcomes.filter { $0.1 == nil }.map(\.0)
-        let failed = outcomes.compactMap { id, error in error.map { (id, Failure.from($0, credentialSource: source)) } }
-        if Task.isCancelled, failed.contains(where: { $0.1.status == ExitStatus.interrupted.rawValue }) { throw CancellationError() }
+        let terminated = outcomes.filter { $0.error == nil }.map(\.podID)
+        let failed = outcomes.compactMap { outcome in outcome.error.map { (outcome.podID, Failure.from($0, credentialSource: source)) } }
         if output.json {
             let document = TerminateJSON(terminated: terminated, failed: failed.map { .init(id: $0.0, kind: $0.1.kind, message: $0.1.message) })
             runtime.console.out(JSONOutput.encode(document))

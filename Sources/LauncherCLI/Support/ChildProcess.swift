@@ -23,10 +23,8 @@ enum ChildProcess {
         let reaped = ReapedFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-                DispatchQueue.global().async {
-                    let status = waitForExit(pid, reaped: reaped)
-                    continuation.resume(returning: status)
-                }
+                // A thread of its own: waitpid blocks, and must not hold a Swift concurrency thread meanwhile.
+                Thread { continuation.resume(returning: waitForExit(pid, reaped: reaped)) }.start()
             }
         } onCancel: {
             reaped.flag.withLock { done in if !done { kill(pid, SIGTERM) } }

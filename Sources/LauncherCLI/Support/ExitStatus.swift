@@ -62,6 +62,9 @@ extension Failure {
     /// Maps any error a command throws to its exit code, kind and message. The one place errors meet exit codes.
     public static func from(_ error: any Error, credentialSource: CredentialSource? = nil) -> Failure {
         switch error {
+        case let failure as LauncherFailure:
+            // The launch's own error decides the code; the message also says what became of the pod.
+            from(failure.error, credentialSource: credentialSource).with(message: failure.isCancellation ? "interrupted" : failure.description)
         case let error as LauncherError: from(error, credentialSource: credentialSource)
         case let error as RunPodAPIError: from(error, credentialSource: credentialSource)
         case let error as CLIError: Failure(status: error.status.rawValue, kind: error.kind, message: error.message)
@@ -73,10 +76,12 @@ extension Failure {
         }
     }
 
+    func with(message: String) -> Failure { Failure(status: status, kind: kind, message: message) }
+
     /// True for the errors this mapping owns; argument parser's own errors (help, ValidationError from `run()`,
     /// `ExitCode`) keep argument parser's messages and codes.
     static func isOurs(_ error: any Error) -> Bool {
-        error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError || error is CancellationError
+        error is LauncherFailure || error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError || error is CancellationError
     }
 
     static func from(_ error: ConfigurationError) -> Failure {

@@ -1,0 +1,130 @@
+import Foundation
+import LauncherCLI
+import Synchronization
+import Testing
+
+/// What one CLI run printed and returned.
+struct CLIResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// stdout and stderr together, for "never printed" checks.
+    var allOutput: String { stdout + stderr }
+}
+
+/// A fresh, empty directory used as HOME so no real `~/.runpod/config.toml` leaks into a test.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("launcher-cli-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Runs the CLI in-process with `environment` (plus a temporary HOME unless given) and captured output.
+func runInProcess(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
+    var environment = environment
+    if environment["HOME"] == nil { environment["HOME"] = try temporaryDirectory().path }
+    let console = CapturedConsole()
+    let status = await RunPodLauncherCommand.execute(arguments, context: CommandContext(environment: environment, console: console))
+    return CLIResult(status: status, stdout: console.stdout, stderr: console.stderr)
+}
+
+/// The built `runpod-launcher` binary. `swift build` must run before `swift test` (CI does: see .ci/run).
+enum Binary {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var url: URL {
+        get throws {
+            for directory in [".build/debug", ".build/x86_64-unknown-linux-gnu/debug", ".build/arm64-apple-macosx/debug"] {
+                let candidate = packageRoot.appendingPathComponent(directory).appendingPathComponent("runpod-launcher")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            }
+            throw BinaryMissing()
+        }
+    }
+
+    struct BinaryMissing: Error, CustomStringConvertible {
+        var description: String { "the runpod-launcher binary is not built: run `swift build` before `swift test`" }
+    }
+
+    /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME).
+    static func start(_ arguments: [String], environment: [String: String]) throws -> RunningBinary {
+        let process = Process()
+        process.executableURL = try url
+        process.arguments = arguments
+        var environment = environment
+        environment["PATH"] = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        if environment["HOME"] == nil { environment["HOME"] = try temporaryDirectory().path }
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        return try RunningBinary(process: process, out: out, err: err)
+    }
+
+    /// Runs the binary to completion.
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> CLIResult {
+        try await start(arguments, environment: environment).result()
+    }
+}
+
+/// A running `runpod-launcher` subprocess.
+final class RunningBinary: @unchecked Sendable {
+    // @unchecked: `process` is only signalled and waited on; the outputs are read once each by their own task.
+    private let process: Process
+    private let stdoutTask: Task<Data, Never>
+    private let stderrTask: Task<Data, Never>
+    private let exited: Task<Int32, Never>
+
+    init(process: Process, out: Pipe, err: Pipe) throws {
+        self.process = process
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { process in
+            continuation.yield(process.terminationStatus)
+            continuation.finish()
+        }
+        try process.run()
+        let outHandle = out.fileHandleForReading
+        let errHandle = err.fileHandleForReading
+        stdoutTask = Task { await onOwnThread { outHandle.readDataToEndOfFile() } }
+        stderrTask = Task { await onOwnThread { errHandle.readDataToEndOfFile() } }
+        exited = Task { await stream.first { _ in true } ?? -1 }
+    }
+
+    /// Sends SIGINT, as Ctrl-C would.
+    func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+    /// Waits for the process to exit and returns what it printed.
+    func result() async -> CLIResult {
+        let status = await exited.value
+        let stdout = String(decoding: await stdoutTask.value, as: UTF8.self)
+        let stderr = String(decoding: await stderrTask.value, as: UTF8.self)
+        return CLIResult(status: status, stdout: stdout, stderr: stderr)
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes (for waiting on another process, not on time).
+func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
+/// Decodes stdout as one JSON object.
+func jsonObject(_ text: String) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(value as? [String: Any], "stdout is not one JSON object: \(text)")
+}
+
+/// Runs blocking `work` on a thread of its own: blocking a Swift concurrency thread would starve the in-process
+/// emulator the subprocess is talking to (the cooperative pool has one thread per core).
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
+    }
+}
