@@ -1,2 +1,3 @@
 import LauncherCLI
+
 await RunPodLauncherCommand.runAndExit()

@@ -76,7 +76,9 @@ struct ConfigurationTests {
     @Test("the API URL: --api-url > RUNPOD_API_BASE_URL > https://api.runpod.io")
     func apiURLPrecedence() throws {
         let environment = ["RUNPOD_API_BASE_URL": "http://env.example:1"]
-        #expect(try Settings.resolve(Flags.Global.parse(["--api-url", "http://flag.example:2"]), environment: environment).apiBaseURL.absoluteString == "http://flag.example:2")
+        #expect(
+            try Settings.resolve(Flags.Global.parse(["--api-url", "http://flag.example:2"]), environment: environment).apiBaseURL.absoluteString
+                == "http://flag.example:2")
         #expect(try Settings.resolve(Flags.Global.parse([]), environment: environment).apiBaseURL.absoluteString == "http://env.example:1")
         #expect(try Settings.resolve(Flags.Global.parse([]), environment: [:]).apiBaseURL == Defaults.apiBaseURL)
     }

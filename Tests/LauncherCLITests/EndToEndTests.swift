@@ -179,3 +179,40 @@ struct EndToEndTests {
         #expect(result.stderr.contains("terminated (confirmed gone)"))
     }
 }
+
+/// `runpod-launcher emulator` as a subprocess, used by the launcher binary as the README says.
+@Suite("end to end: the emulator command")
+struct EmulatorCommandTests {
+    @Test("emulator prints its export line, serves launch --no-wait / wait / terminate, and stops on Ctrl-C with 0")
+    func emulatorSubprocess() async throws {
+        let emulator = try Binary.start(["emulator", "--port", "0", "--time-scale", "0.001"], environment: [:])
+        let started = await eventually { emulator.stdoutSoFar.contains("\n") }
+        #expect(started)
+        let exportLine = emulator.stdoutSoFar.split(separator: "\n").first.map(String.init) ?? ""
+        var environment: [String: String] = [:]
+        for assignment in exportLine.dropFirst("export ".count).split(separator: " ") {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { environment[parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
+        }
+        #expect(environment["RUNPOD_API_KEY"] == EmulatorDefaults.apiKey)
+        #expect(environment["RUNPOD_LAUNCHER_PROXY_URL"]?.contains("{podId}") == true)
+
+        let launch = try await Binary.run(["launch", "--no-wait"], environment: environment)
+        #expect(launch.status == 0, "\(launch.stderr)")
+        let id = launch.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!id.isEmpty)
+        let wait = try await Binary.run(["wait", id, "--json"], environment: environment)
+        #expect(wait.status == 0, "\(wait.stderr)")
+        #expect(try jsonObject(wait.stdout)["ready"] as? Bool == true)
+        let terminate = try await Binary.run(["terminate", id, "--json"], environment: environment)
+        #expect(terminate.status == 0)
+        #expect(try jsonObject(terminate.stdout)["terminated"] as? [String] == [id])
+        let list = try await Binary.run(["list", "--json"], environment: environment)
+        let pods = try jsonObject(list.stdout)["pods"] as? [[String: Any]] ?? []
+        #expect(!pods.contains { $0["id"] as? String == id && $0["status"] as? String != "TERMINATED" })
+
+        emulator.interrupt()
+        let stopped = await emulator.result()
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+    }
+}

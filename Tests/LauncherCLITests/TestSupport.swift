@@ -72,10 +72,10 @@ enum Binary {
 
 /// A running `runpod-launcher` subprocess.
 final class RunningBinary: @unchecked Sendable {
-    // @unchecked: `process` is only signalled and waited on; the outputs are read once each by their own task.
+    // @unchecked: `process` is only signalled after `run()`; all output goes through the `output` lock.
     private let process: Process
-    private let stdoutTask: Task<Data, Never>
-    private let stderrTask: Task<Data, Never>
+    private let output = OutputBuffers()
+    private let readers: Task<Void, Never>
     private let exited: Task<Int32, Never>
 
     init(process: Process, out: Pipe, err: Pipe) throws {
@@ -86,23 +86,42 @@ final class RunningBinary: @unchecked Sendable {
             continuation.finish()
         }
         try process.run()
+        let output = self.output
         let outHandle = out.fileHandleForReading
         let errHandle = err.fileHandleForReading
-        stdoutTask = Task { await onOwnThread { outHandle.readDataToEndOfFile() } }
-        stderrTask = Task { await onOwnThread { errHandle.readDataToEndOfFile() } }
+        readers = Task {
+            async let stdout: Void = onOwnThread { Self.drain(outHandle) { chunk in output.buffers.withLock { $0.out.append(chunk) } } }
+            async let stderr: Void = onOwnThread { Self.drain(errHandle) { chunk in output.buffers.withLock { $0.err.append(chunk) } } }
+            _ = await (stdout, stderr)
+        }
         exited = Task { await stream.first { _ in true } ?? -1 }
     }
+
+    private static func drain(_ handle: FileHandle, into append: (Data) -> Void) {
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { return }
+            append(chunk)
+        }
+    }
+
+    /// What the process printed on stdout so far.
+    var stdoutSoFar: String { output.buffers.withLock { String(decoding: $0.out, as: UTF8.self) } }
 
     /// Sends SIGINT, as Ctrl-C would.
     func interrupt() { kill(process.processIdentifier, SIGINT) }
 
-    /// Waits for the process to exit and returns what it printed.
+    /// Waits for the process to exit and its output to end, and returns what it printed.
     func result() async -> CLIResult {
         let status = await exited.value
-        let stdout = String(decoding: await stdoutTask.value, as: UTF8.self)
-        let stderr = String(decoding: await stderrTask.value, as: UTF8.self)
-        return CLIResult(status: status, stdout: stdout, stderr: stderr)
+        await readers.value
+        return output.buffers.withLock { CLIResult(status: status, stdout: String(decoding: $0.out, as: UTF8.self), stderr: String(decoding: $0.err, as: UTF8.self)) }
     }
+}
+
+/// What a subprocess printed so far, shared with the threads reading its pipes.
+final class OutputBuffers: Sendable {
+    let buffers = Mutex<(out: Data, err: Data)>((Data(), Data()))
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes (for waiting on another process, not on time).

@@ -49,7 +49,8 @@ struct DemoCommand: AsyncParsableCommand {
             let launcher = RunPodLauncher(client: client, configuration: configuration, logger: logger) { reporter.handle($0) }
             let spec = LaunchSpec(name: "runpod-launcher-demo")
 
-            reporter.message("demo: 1/4 launch: \(spec.gpuTypeIDs.first ?? "a GPU") (or the next one in stock) with network volume \(spec.networkVolumeID ?? "-")")
+            reporter.message(
+                "demo: 1/4 launch: \(spec.gpuTypeIDs.first ?? "a GPU") (or the next one in stock) with network volume \(spec.networkVolumeID ?? "-")")
             let podID = try await launcher.withPod(spec, timeout: .seconds(60)) { ready in
                 reporter.message("demo: 2/4 ready: RUNNING, ports published, app answering")
                 if let url = ready.urls[8188] {

@@ -48,10 +48,14 @@ struct GPUsCommand: AsyncParsableCommand, JSONOutputCommand {
             runtime.console.out(JSONOutput.encode(GPUListJSON(dataCenterId: place, networkVolumeId: networkVolume, gpus: rows)))
             return
         }
-        if let place { runtime.console.err("availability in \(place)\(networkVolume.map { " (network volume \($0))" } ?? ""), \(gpuCount) GPU(s) per pod:") }
+        if let place {
+            runtime.console.err("availability in \(place)\(networkVolume.map { " (network volume \($0))" } ?? ""), \(gpuCount) GPU(s) per pod:")
+        }
         let table = rows.map { gpu in
-            [gpu.id, "\(gpu.memoryGB) GB", gpu.securePricePerHr.map(ProgressDrawing.price) ?? "-",
-             gpu.communityPricePerHr.map(ProgressDrawing.price) ?? "-", gpu.availability]
+            [
+                gpu.id, "\(gpu.memoryGB) GB", gpu.securePricePerHr.map(ProgressDrawing.price) ?? "-",
+                gpu.communityPricePerHr.map(ProgressDrawing.price) ?? "-", gpu.availability,
+            ]
         }
         runtime.console.writeOut(Table.columns(["GPU TYPE", "MEMORY", "SECURE", "COMMUNITY", "AVAILABILITY"], table))
     }

@@ -26,8 +26,10 @@ struct ListCommand: AsyncParsableCommand, JSONOutputCommand {
             return
         }
         let rows = pods.map(Pod.init).map { pod in
-            [pod.id, pod.name, pod.status.rawValue, pod.gpuTypeID.map { "\(pod.gpuCount)× \($0)" } ?? "-", pod.dataCenterID ?? "-",
-             ProgressDrawing.price(pod.costPerHour)]
+            [
+                pod.id, pod.name, pod.status.rawValue, pod.gpuTypeID.map { "\(pod.gpuCount)× \($0)" } ?? "-", pod.dataCenterID ?? "-",
+                ProgressDrawing.price(pod.costPerHour),
+            ]
         }
         runtime.console.writeOut(Table.columns(["ID", "NAME", "STATUS", "GPU", "DATA CENTER", "COST"], rows))
         let billing = pods.filter { $0.status != .terminated }.compactMap(\.cost).reduce(0, +)

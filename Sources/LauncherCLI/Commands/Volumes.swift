@@ -24,6 +24,7 @@ struct VolumesCommand: AsyncParsableCommand, JSONOutputCommand {
             runtime.console.err("no network volumes (create one in the RunPod console → Storage).")
             return
         }
-        runtime.console.writeOut(Table.columns(["ID", "NAME", "SIZE", "DATA CENTER"], volumes.map { [$0.id, $0.name, "\($0.size) GB", $0.dataCenter] }))
+        runtime.console.writeOut(
+            Table.columns(["ID", "NAME", "SIZE", "DATA CENTER"], volumes.map { [$0.id, $0.name, "\($0.size) GB", $0.dataCenter] }))
     }
 }

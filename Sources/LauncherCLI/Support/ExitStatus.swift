@@ -43,7 +43,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
 
     /// The `EXIT CODES` section of the root command's `--help`.
     public static var helpText: String {
-        "EXIT CODES\n" + allCases.map { "  " + String($0.rawValue).padding(toLength: 5, withPad: " ", startingAt: 0) + $0.summary }
+        "EXIT CODES\n"
+            + allCases.map { "  " + String($0.rawValue).padding(toLength: 5, withPad: " ", startingAt: 0) + $0.summary }
             .joined(separator: "\n")
     }
 }
@@ -81,7 +82,8 @@ extension Failure {
     /// True for the errors this mapping owns; argument parser's own errors (help, ValidationError from `run()`,
     /// `ExitCode`) keep argument parser's messages and codes.
     static func isOurs(_ error: any Error) -> Bool {
-        error is LauncherFailure || error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError || error is CancellationError
+        error is LauncherFailure || error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError
+            || error is CancellationError
     }
 
     static func from(_ error: ConfigurationError) -> Failure {
@@ -90,7 +92,8 @@ extension Failure {
             Failure(
                 status: ExitStatus.authentication.rawValue, kind: "unauthorized",
                 message: "authentication failed: " + error.message + " To try the launcher without an account: runpod-launcher demo")
-        case .unknownProfile, .unreadableConfigFile, .invalidBaseURL: Failure(status: ExitStatus.usage.rawValue, kind: "usage", message: error.message)
+        case .unknownProfile, .unreadableConfigFile, .invalidBaseURL:
+            Failure(status: ExitStatus.usage.rawValue, kind: "usage", message: error.message)
         }
     }
 

@@ -6,7 +6,9 @@ import PodLauncher
 public enum Flags {
     /// Options every command that talks to RunPod accepts.
     public struct Global: ParsableArguments, Sendable {
-        @Option(name: .customLong("api-url"), help: ArgumentHelp("RunPod API base URL (else $RUNPOD_API_BASE_URL, else https://api.runpod.io).", valueName: "URL"))
+        @Option(
+            name: .customLong("api-url"),
+            help: ArgumentHelp("RunPod API base URL (else $RUNPOD_API_BASE_URL, else https://api.runpod.io).", valueName: "URL"))
         public var apiURL: String?
 
         @Option(
@@ -152,7 +154,8 @@ public enum Flags {
             var seen = Set<Int>()
             return try ports.map { text in
                 guard let spec = PortSpec(text) else {
-                    throw ValidationError("--port '\(text)' is not a port spec: use PORT, PORT/http or PORT/tcp with PORT in 1...65535 (as in 8188/http).")
+                    throw ValidationError(
+                        "--port '\(text)' is not a port spec: use PORT, PORT/http or PORT/tcp with PORT in 1...65535 (as in 8188/http).")
                 }
                 guard seen.insert(spec.port).inserted else { throw ValidationError("--port \(spec.port) is given twice.") }
                 return spec
@@ -168,7 +171,8 @@ public enum Flags {
                 }
                 let key = String(entry[..<equals])
                 guard Self.isValidEnvName(key) else {
-                    throw ValidationError("--env '\(entry)': '\(key)' is not a valid variable name (letters, digits and _, not starting with a digit).")
+                    throw ValidationError(
+                        "--env '\(entry)': '\(key)' is not a valid variable name (letters, digits and _, not starting with a digit).")
                 }
                 guard result[key] == nil else { throw ValidationError("--env \(key) is given twice.") }
                 result[key] = String(entry[entry.index(after: equals)...])
@@ -207,7 +211,9 @@ extension Flags.Pod {
         let volume = Settings.networkVolume(flag: networkVolume, disabled: noNetworkVolume, environment: environment)
         let cloud = cloudType?.cloudType ?? .all
         if cloud == .community, let volume {
-            let origin = networkVolume != nil ? "--network-volume" : environment["RUNPOD_NETWORK_VOLUME_ID"] != nil ? "$RUNPOD_NETWORK_VOLUME_ID" : "the default"
+            let origin =
+                networkVolume != nil
+                ? "--network-volume" : environment["RUNPOD_NETWORK_VOLUME_ID"] != nil ? "$RUNPOD_NETWORK_VOLUME_ID" : "the default"
             throw CLIError.usage(
                 "--cloud-type COMMUNITY cannot attach network volume \(volume) (from \(origin)): network volumes exist only in Secure Cloud. "
                     + "Use --cloud-type SECURE or ALL, or add --no-network-volume.")

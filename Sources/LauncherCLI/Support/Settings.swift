@@ -28,7 +28,8 @@ public struct Settings: Sendable {
         }
         let proxy = environment["RUNPOD_LAUNCHER_PROXY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? Defaults.proxyURLTemplate
         guard proxy.contains("{podId}") else {
-            throw CLIError.usage("RUNPOD_LAUNCHER_PROXY_URL='\(proxy)' must contain {podId} (and usually {port}), as in \(Defaults.proxyURLTemplate).")
+            throw CLIError.usage(
+                "RUNPOD_LAUNCHER_PROXY_URL='\(proxy)' must contain {podId} (and usually {port}), as in \(Defaults.proxyURLTemplate).")
         }
         return Settings(
             apiBaseURL: apiBaseURL, proxyURLTemplate: proxy,
