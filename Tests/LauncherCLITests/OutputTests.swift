@@ -65,6 +65,9 @@ struct OutputTests {
         let line = ProgressDrawing.liveLine(state, elapsed: .milliseconds(3_200), frame: 1)
         #expect(line == "⠙ [   3.2s] pod abc123 STARTING waiting for the container")
         #expect(ProgressDrawing.liveLine(state, elapsed: .milliseconds(3_200), frame: 1) == line)
+        let narrow = ProgressDrawing.liveLine(state, elapsed: .milliseconds(3_200), frame: 1, width: 20)
+        #expect(narrow.count == 20)
+        #expect(narrow.hasSuffix("…"))
     }
 
     @Test("the reporter prints one plain line per event when stderr is not a terminal, and tracks pods that may bill")

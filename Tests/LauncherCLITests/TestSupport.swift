@@ -115,7 +115,9 @@ final class RunningBinary: @unchecked Sendable {
     func result() async -> CLIResult {
         let status = await exited.value
         await readers.value
-        return output.buffers.withLock { CLIResult(status: status, stdout: String(decoding: $0.out, as: UTF8.self), stderr: String(decoding: $0.err, as: UTF8.self)) }
+        return output.buffers.withLock {
+            CLIResult(status: status, stdout: String(decoding: $0.out, as: UTF8.self), stderr: String(decoding: $0.err, as: UTF8.self))
+        }
     }
 }
 

@@ -58,13 +58,16 @@ enum ProgressDrawing {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// The live line on a terminal: spinner, elapsed time, pod, status and activity.
-    static func liveLine(_ state: ProgressState, elapsed: Duration, frame: Int) -> String {
+    /// The live line on a terminal: spinner, elapsed time, pod, status and activity, cut to `width` columns so it
+    /// never wraps (a wrapped line cannot be redrawn in place).
+    static func liveLine(_ state: ProgressState, elapsed: Duration, frame: Int, width: Int = .max) -> String {
         var parts = [spinner[frame % spinner.count], stamp(elapsed)]
         if let podID = state.podID { parts.append("pod \(podID)") }
         if let status = state.status { parts.append(status.rawValue) }
         parts.append(state.activity)
-        return parts.joined(separator: " ")
+        let line = parts.joined(separator: " ")
+        guard line.count > width, width > 1 else { return line }
+        return String(line.prefix(width - 1)) + "…"
     }
 
     /// The plain line for `event`, or nil for events that only move the live line.

@@ -17,6 +17,7 @@ final class ProgressReporter: Sendable {
     private let console: any Console
     private let session: Session
     private let live: Bool
+    private let width: Int
     private let start = ContinuousClock.now
     private let storage = Mutex(Live())
 
@@ -24,6 +25,14 @@ final class ProgressReporter: Sendable {
         self.console = console
         self.session = session
         self.live = console.stderrIsTerminal && !quiet
+        self.width = Self.terminalWidth()
+    }
+
+    /// Columns of the terminal on stderr (80 when unknown); one less is drawn so the cursor never wraps.
+    private static func terminalWidth() -> Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 79 }
+        return Int(size.ws_col) - 1
     }
 
     /// Elapsed time since the command started.
@@ -78,7 +87,7 @@ final class ProgressReporter: Sendable {
 
     private func draw(_ live: inout Live) {
         guard !live.state.finished else { return }
-        console.writeErr(Self.clear + ProgressDrawing.liveLine(live.state, elapsed: elapsed, frame: live.frame))
+        console.writeErr(Self.clear + ProgressDrawing.liveLine(live.state, elapsed: elapsed, frame: live.frame, width: width))
         live.lineShown = true
     }
 
