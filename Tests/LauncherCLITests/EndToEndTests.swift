@@ -183,9 +183,9 @@ struct EndToEndTests {
 /// `runpod-launcher emulator` as a subprocess, used by the launcher binary as the README says.
 @Suite("end to end: the emulator command")
 struct EmulatorCommandTests {
-    @Test("emulator prints its export line, serves launch --no-wait / wait / terminate, and stops on Ctrl-C with 0")
+    @Test("emulator prints its export line with the key it accepts, serves launch --no-wait / wait / terminate, and stops on Ctrl-C with 0")
     func emulatorSubprocess() async throws {
-        let emulator = try Binary.start(["emulator", "--port", "0", "--time-scale", "0.001"], environment: [:])
+        let emulator = try Binary.start(["emulator", "--port", "0", "--time-scale", "0.001", "--api-key", "rpa_TEST_ONLY_KEY"], environment: [:])
         let started = await eventually { emulator.stdoutSoFar.contains("\n") }
         #expect(started)
         let exportLine = emulator.stdoutSoFar.split(separator: "\n").first.map(String.init) ?? ""
@@ -194,7 +194,7 @@ struct EmulatorCommandTests {
             let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { environment[parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
         }
-        #expect(environment["RUNPOD_API_KEY"] == EmulatorDefaults.apiKey)
+        #expect(environment["RUNPOD_API_KEY"] == "rpa_TEST_ONLY_KEY")
         #expect(environment["RUNPOD_LAUNCHER_PROXY_URL"]?.contains("{podId}") == true)
 
         let launch = try await Binary.run(["launch", "--no-wait"], environment: environment)
