@@ -32,7 +32,8 @@ struct EndToEndTests {
             #expect(pod["dataCenterId"] as? String == "EU-RO-1")
             #expect(pod["networkVolumeId"] as? String == Defaults.networkVolumeID)
             #expect((pod["urls"] as? [String: String])?["8188"]?.hasPrefix(emulator.baseURL.absoluteString) == true)
-            #expect(launch.stderr.contains("PROVISIONING"))
+            #expect(launch.stderr.contains("created on"))
+            #expect(launch.stderr.contains("Terminate it with: runpod-launcher terminate \(id)"))
 
             let status = try await Binary.run(["status", id], environment: environment)
             #expect(status.status == 0)
