@@ -51,8 +51,8 @@ func buildApplication(
     addLogRoutes(to: router, core: core)
     addProxyRoutes(to: router, core: core)
     addInspectionRoutes(to: router, core: core)
-    // GraphQL answers through the same fault injection as REST, as operation "graphql".
-    try GraphQLRoutes.register(on: router.group().add(middleware: FaultMiddleware(core: core, operation: "graphql")), world: core.world)
+    // GraphQL answers through the same fault injection as REST, counted once as "graphql:<root field>".
+    try GraphQLRoutes.register(on: router, core: core)
     return Application(
         router: router,
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "RunPodEmulator"),
