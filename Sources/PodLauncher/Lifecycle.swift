@@ -63,11 +63,16 @@ extension RunPodLauncher {
         } catch {
             let failure = Self.normalize(error)
             var podID = progress.podID
-            if podID == nil && progress.createSent && Self.mayHaveLeftPod(failure) {
-                // Cancelled (or cut off) while a create was in flight: the pod may exist without us knowing its ID.
+            if podID == nil && progress.createSent {
+                // A create was sent and we hold no pod ID: whatever failed (cancellation, a lost or unreadable answer,
+                // or a failed look-up after one), the pod may exist. Look for it by its identity, a few times, before
+                // giving up (the soak found a leak when only some errors triggered this look).
                 podID =
                     await shielded(deadline: configuration.cleanupDeadline) {
-                        try? await self.client.listPods().first(where: identity.matches)?.id
+                        for _ in 0..<3 {
+                            if let pods = try? await self.client.listPods() { return pods.first(where: identity.matches)?.id }
+                        }
+                        return nil
                     } ?? nil
             }
             guard let podID else { throw LauncherFailure(error: failure, podID: nil, podLeftRunning: false) }
@@ -149,13 +154,5 @@ extension RunPodLauncher {
         if let error = error as? RunPodAPIError { return LauncherError.from(error, credentialSource: nil) }
         if Task.isCancelled { return CancellationError() }
         return error
-    }
-
-    static func mayHaveLeftPod(_ error: any Error) -> Bool {
-        switch error {
-        case is CancellationError: true
-        case LauncherError.unreachable(let apiError), LauncherError.malformedResponse(let apiError): apiError.mayHaveBeenApplied
-        default: false
-        }
     }
 }
