@@ -18,7 +18,8 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
             """,
         subcommands: [
             LaunchCommand.self, WaitCommand.self, StatusCommand.self, ListCommand.self, TerminateCommand.self, RunCommand.self,
-            GPUsCommand.self, VolumesCommand.self, EmulatorCommand.self, DemoCommand.self,
+            GPUsCommand.self, VolumesCommand.self, LogsCommand.self, SSHCommand.self, DoctorCommand.self, ProfilesCommand.self,
+            EmulatorCommand.self, DemoCommand.self,
         ]
     )
 
