@@ -65,8 +65,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "runpod-launcher", dependencies: ["LauncherCLI"]),
-        .testTarget(name: "RunPodAPITests", dependencies: ["RunPodAPI", "RunPodEmulator"]),
-        .testTarget(name: "PodLauncherTests", dependencies: ["PodLauncher", "RunPodAPI", "RunPodEmulator"]),
+        // Helpers shared by the test targets (a skipping clock for retry and poll schedules).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RunPodAPITests", dependencies: ["RunPodAPI", "RunPodEmulator", "TestSupport"]),
+        .testTarget(name: "PodLauncherTests", dependencies: ["PodLauncher", "RunPodAPI", "RunPodEmulator", "TestSupport"]),
         .testTarget(
             name: "RunPodEmulatorTests",
             dependencies: [
@@ -77,6 +79,6 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "LauncherCLITests", dependencies: ["LauncherCLI", "PodLauncher", "RunPodAPI", "RunPodEmulator"]),
+        .testTarget(name: "LauncherCLITests", dependencies: ["LauncherCLI", "PodLauncher", "RunPodAPI", "RunPodEmulator", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import Logging
 import PodLauncher
 import RunPodAPI
 import Synchronization
+import TestSupport
 
 /// A scripted RunPod for unit tests: volumes, a catalog, pods, and a script for what `createPod` answers.
 final class FakeRunPod: HTTPTransport {

@@ -3,6 +3,7 @@ import RunPodAPI
 import RunPodEmulator
 import Synchronization
 import Testing
+import TestSupport
 
 /// The client's models against the emulator's answers: every operation the launcher uses decodes.
 @Suite("client against the emulator")

@@ -1,6 +1,7 @@
 import Foundation
 import RunPodAPI
 import Testing
+import TestSupport
 
 @Suite("retry policy")
 struct RetryTests {
