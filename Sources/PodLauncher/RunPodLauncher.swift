@@ -14,7 +14,7 @@ public struct RunPodLauncher: Sendable {
     /// Pacing, probing and cleanup settings.
     public let configuration: LauncherConfiguration
     let logger: Logger
-    let events: EventHandler?
+    var events: EventHandler?  // var: `observing(_:)` (LimitGuard.swift) adds an observer to a copy.
 
     /// Creates a launcher.
     public init(client: RunPodClient, configuration: LauncherConfiguration = .init(), logger: Logger? = nil, events: EventHandler? = nil) {
