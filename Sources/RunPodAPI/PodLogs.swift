@@ -1,22 +1,51 @@
 import Foundation
 
+/// A dropped log stream about to be resumed: what `podLogs(…, onResume:)` reports before each reconnect.
+public struct LogStreamResume: Sendable, Hashable {
+    /// The reconnect about to be made, counted since the last event that arrived (1 = the first).
+    public var attempt: Int
+    /// Reconnects allowed in a row before the stream gives up (the client's `retryPolicy.maxAttempts - 1`).
+    public var maxAttempts: Int
+    /// The wait before it.
+    public var delay: Duration
+    /// The `Last-Event-ID` it will send (nil when no event arrived yet: the backfill is asked for again).
+    public var cursor: String?
+    /// What went wrong, for a person.
+    public var reason: String
+
+    /// Creates a notice.
+    public init(attempt: Int, maxAttempts: Int, delay: Duration, cursor: String?, reason: String) {
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.delay = delay
+        self.cursor = cursor
+        self.reason = reason
+    }
+}
+
 extension RunPodClient {
     /// `getPodLogs`: `GET /v2/pods/{id}/logs`, as a stream of log lines (Server-Sent Events).
     ///
     /// The stream ends when RunPod ends it (the pod stopped) or the consumer stops iterating. When the connection
-    /// drops mid-stream it reconnects with `Last-Event-ID`, so no line is lost or repeated, up to
-    /// `retryPolicy.maxAttempts` times in a row. HTTP errors end the stream with a `RunPodAPIError`.
+    /// drops mid-stream, or RunPod answers 429 or 5xx, it reconnects with `Last-Event-ID` after a backoff
+    /// (`retryPolicy`, or RunPod's `Retry-After` when longer), so no line is lost or repeated: at most
+    /// `retryPolicy.maxAttempts - 1` reconnects in a row (the count restarts whenever an event arrives). Other HTTP
+    /// errors end the stream with a `RunPodAPIError`.
     /// - Parameters:
     ///   - source: `container` or `system`; nil streams both.
     ///   - tail: lines of history to send first (RunPod's default is 100).
     ///   - lastEventID: resume after this event ID (an earlier stream's cursor).
-    public func podLogs(id: String, source: String? = nil, tail: Int? = nil, lastEventID: String? = nil) -> AsyncThrowingStream<
-        RunPod.LogLine, any Error
-    > {
+    ///   - onResume: called before each reconnect (to tell the user); never with the key.
+    public func podLogs(
+        id: String, source: String? = nil, tail: Int? = nil, lastEventID: String? = nil,
+        onResume: (@Sendable (LogStreamResume) -> Void)? = nil
+    ) -> AsyncThrowingStream<RunPod.LogLine, any Error> {
         let (stream, continuation) = AsyncThrowingStream<RunPod.LogLine, any Error>.makeStream()
         let task = Task {
             do {
-                try await streamLogs(id: id, source: source, tail: tail, lastEventID: lastEventID) { continuation.yield($0) }
+                try await streamLogs(id: id, source: source, tail: tail, lastEventID: lastEventID, onResume: onResume) {
+                    continuation.yield($0)
+                }
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
@@ -26,7 +55,10 @@ extension RunPodClient {
         return stream
     }
 
-    private func streamLogs(id: String, source: String?, tail: Int?, lastEventID: String?, yield: (RunPod.LogLine) -> Void) async throws {
+    private func streamLogs(
+        id: String, source: String?, tail: Int?, lastEventID: String?, onResume: (@Sendable (LogStreamResume) -> Void)?,
+        yield: (RunPod.LogLine) -> Void
+    ) async throws {
         var cursor = lastEventID
         var failures = 0
         while true {
@@ -38,13 +70,19 @@ extension RunPodClient {
             if let cursor { endpoint.headers.append(("Last-Event-ID", cursor)) }
             let request = try request(for: endpoint)
             try Task.checkCancellation()
+            let reason: String
+            var retryAfter: Duration?
+            var finalError: RunPodAPIError
             do {
                 let (head, body) = try await transport.stream(request)
                 rateLimitBox.update(RateLimitStatus(rateLimit: head.header("RateLimit"), policy: head.header("RateLimit-Policy")))
                 guard (200..<300).contains(head.status) else {
                     var full = head
                     for try await chunk in body { full.body.append(chunk) }
-                    throw RunPodAPIError.fromHTTP(full, operation: "getPodLogs")
+                    let error = RunPodAPIError.fromHTTP(full, operation: "getPodLogs")
+                    // Transient answers are retried like a dropped connection; 401, 404, 422… are the caller's to see.
+                    guard head.status == 429 || head.status >= 500 else { throw error }
+                    throw ReconnectableHTTPError(error: error)
                 }
                 var parser = ServerSentEventParser()
                 for try await chunk in body {
@@ -58,20 +96,35 @@ extension RunPodClient {
                                 operation: "getPodLogs", kind: .malformedResponse,
                                 message: "a log event does not match the API contract: \(ResponseDecoding.explain(error, body: Data(data.utf8)))")
                         }
+                        failures = 0
                     }
-                    failures = 0
                 }
                 return
             } catch let error as TransportError {
-                failures += 1
-                guard failures < retryPolicy.maxAttempts else {
-                    throw RunPodAPIError(operation: "getPodLogs", kind: error.kind == .timeout ? .timeout : .transport, message: error.message)
-                }
-                logger.debug("log stream dropped; resuming", metadata: ["operation": "getPodLogs", "cursor": "\(cursor ?? "-")"])
-                try await clock.pause(for: retryPolicy.backoff(beforeRetry: failures))
+                reason = error.message
+                finalError = RunPodAPIError(operation: "getPodLogs", kind: error.kind == .timeout ? .timeout : .transport, message: error.message)
+            } catch let error as ReconnectableHTTPError {
+                reason = error.error.message
+                retryAfter = error.error.retryAfter
+                finalError = error.error
             }
+            failures += 1
+            guard failures < retryPolicy.maxAttempts else {
+                finalError.message = "the log stream dropped \(failures) times in a row; last: \(finalError.message)"
+                throw finalError
+            }
+            var delay = retryPolicy.backoff(beforeRetry: failures)
+            if let retryAfter, retryAfter > delay { delay = retryAfter }
+            logger.debug("log stream dropped; resuming", metadata: ["operation": "getPodLogs", "cursor": "\(cursor ?? "-")"])
+            onResume?(LogStreamResume(attempt: failures, maxAttempts: retryPolicy.maxAttempts - 1, delay: delay, cursor: cursor, reason: reason))
+            try await clock.pause(for: delay)
         }
     }
+}
+
+/// A 429 or 5xx answered to a log-stream reconnect: retried like a dropped connection.
+private struct ReconnectableHTTPError: Error {
+    var error: RunPodAPIError
 }
 
 /// An incremental parser for `text/event-stream` (WHATWG HTML §9.2): feed it bytes, get whole events.
