@@ -54,6 +54,10 @@ public struct RunningEmulator: Sendable {
     /// Sets the per-key REST quota per minute (nil = unlimited).
     public func setRateLimit(perMinute: Int?) async { core.rateLimiter.setLimit(perMinute: perMinute) }
 
+    /// Cuts the next `times` log streams (`GET /v2/pods/{id}/logs`) after `afterEvents` events each: the connection
+    /// closes mid-body, as a dropped network would, so a client has to resume with `Last-Event-ID`.
+    public func dropLogStreams(afterEvents: Int, times: Int = 1) async { core.logDrops.add(afterEvents: afterEvents, times: times) }
+
     /// A pod as the world sees it now, terminated ones included; nil when unknown.
     public func pod(id: String) async -> PodRecord? { core.world.podIncludingTerminated(id: id) }
 }

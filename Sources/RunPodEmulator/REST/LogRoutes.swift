@@ -7,7 +7,8 @@ import NIOCore
 /// Each event is `id: <ts>/<sequence>` plus `data: {"ts","source","line"}`, as RunPod's document shows. Backfill is
 /// the last `tail` lines (default 100), or everything after `since`, or after the `Last-Event-ID` cursor (which wins).
 /// Then the stream follows the pod: new lines arrive as the pod advances, and the stream ends once the pod is
-/// terminated, EXITED or ERROR. A running pod's stream stays open until the client goes away.
+/// terminated, EXITED or ERROR (after the lines written up to then). A running pod's stream stays open until the
+/// client goes away, or until a cut asked for with `RunningEmulator.dropLogStreams` closes the connection.
 func addLogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore) {
     let world = core.world
     router.get("/v2/pods/{id}/logs") { request, context in
@@ -23,17 +24,33 @@ func addLogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore)
                 reply.headers[.xAccelBuffering] = "no"
                 let pollInterval = Duration.milliseconds(Int(min(500, max(5, world.timeScale * 1000))))
                 let backfill = query.backfill(pod.logs)
+                let cutAfter = core.logDrops.take()
+                let channel = context.channel
                 reply.stream = ResponseBody { writer in
                     var lastSequence = pod.logs.last?.sequence ?? 0
-                    if !backfill.isEmpty { try await writer.write(ByteBuffer(string: backfill.map(sseEvent).joined())) }
+                    var pending = backfill
+                    var budget = cutAfter
+                    var ended = [.exited, .error].contains(pod.status)
                     while true {
-                        guard let current = world.pod(id: id) else { break }
+                        // A cut sends exactly `budget` more events, then closes the connection without ending the body.
+                        let count = budget.map { min($0, pending.count) } ?? pending.count
+                        if count > 0 { try await writer.write(ByteBuffer(string: pending.prefix(count).map(sseEvent).joined())) }
+                        if let left = budget {
+                            budget = left - count
+                            if budget == 0 {
+                                try? await channel.close()
+                                throw DroppedLogStream()
+                            }
+                        }
+                        if ended { break }
+                        try await Task.sleep(for: pollInterval)
+                        // Terminated pods are read too, so the lines written up to the end (the error, the terminate)
+                        // still go out before the stream closes.
+                        guard let current = world.podIncludingTerminated(id: id) else { break }
                         let fresh = current.logs.filter { $0.sequence > lastSequence }
                         lastSequence = current.logs.last?.sequence ?? lastSequence
-                        let wanted = fresh.filter { query.source == nil || $0.source == query.source }
-                        if !wanted.isEmpty { try await writer.write(ByteBuffer(string: wanted.map(sseEvent).joined())) }
-                        if [.exited, .error, .terminated].contains(current.status) { break }
-                        try await Task.sleep(for: pollInterval)
+                        pending = fresh.filter { query.source == nil || $0.source == query.source }
+                        ended = [.exited, .error, .terminated].contains(current.status)
                     }
                     try await writer.finish(nil)
                 }

@@ -11,6 +11,8 @@ final class EmulatorCore: Sendable {
     let world: World
     let faults: FaultInjector
     let rateLimiter: RateLimiter
+    /// Log streams to cut mid-way (tests of `Last-Event-ID` resume).
+    let logDrops = LogStreamDrops()
     let logger: Logger
 
     init(options: EmulatorOptions, logger: Logger) {

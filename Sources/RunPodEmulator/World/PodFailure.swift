@@ -6,10 +6,13 @@ public enum PodFailureMode: String, Codable, Sendable, CaseIterable {
     case imagePullFails
     /// The pod never leaves PROVISIONING (no machine picks it up).
     case stuckProvisioning
-    /// The container runs but the app never answers on its ports (the proxy keeps answering 502).
+    /// The container runs but the app never answers on its ports (the proxy keeps answering 502): its server listens
+    /// on 127.0.0.1 only, as the log shows.
     case appNeverAnswers
     /// The machine goes away under the running pod: it goes to EXITED with a system log line.
     case machineLost
+    /// The app crashes during start-up: the log shows a traceback and the container's exit, and the pod is EXITED.
+    case containerExits
 }
 
 /// Gives matching new pods a failure mode (scenario `podFailures`, or `RunningEmulator.addPodFailure`).

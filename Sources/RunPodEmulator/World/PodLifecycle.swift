@@ -30,9 +30,12 @@ struct PodSimulation: Sendable {
 }
 
 /// The start-up script of a pod, as RunPod and a ComfyUI image produce it. A pure function of the pod and the timings.
+///
+/// The log lines (`BootLogs`) follow what a user sees in RunPod's console: the docker pull with per-layer progress,
+/// the container start, ComfyUI's start-up; and for a failing pod the lines that say why (pull denied, a traceback
+/// and the container's exit, a server bound to 127.0.0.1 that the proxy cannot reach, a lost machine).
 func bootSchedule(for pod: PodSimulation, timings: PodTimings, timeScale: Double) -> [BootEvent] {
     let image = pod.record.creation.image
-    let repository = image.split(separator: ":").first.map(String.init) ?? image
     let pull = pod.bootKind == .fresh ? timings.imagePullSeconds * timeScale : 0
     let start = timings.containerStartSeconds * timeScale
     let app = timings.appStartSeconds * timeScale
@@ -46,75 +49,55 @@ func bootSchedule(for pod: PodSimulation, timings: PodTimings, timeScale: Double
                 logs: [
                     ("system", "Pod \(pod.record.id) scheduled on machine \(pod.record.machineID) in \(pod.record.dataCenterID)")
                 ]))
-        if pod.failure == .stuckProvisioning { return events }
-        events.append(
-            BootEvent(
-                offset: 0,
-                logs: [
-                    ("system", "create pod network"),
-                    ("system", "create container \(image)"),
-                    (
-                        "system",
-                        "\(image.contains(":") ? String(image.split(separator: ":").last ?? "latest") : "latest"): Pulling from \(repository)"
-                    ),
-                ]))
-        events.append(
-            BootEvent(
-                offset: pull * 0.5,
-                logs: [
-                    ("system", "Pulling fs layer"),
-                    ("system", "Downloading layers (3.2 GB)"),
-                ]))
-        if pod.failure == .imagePullFails {
-            let message =
-                "failed to pull image \(image): Error response from daemon: pull access denied for \(repository), "
-                + "repository does not exist or may require 'docker login': denied: requested access to the resource is denied"
-            events.append(BootEvent(offset: pull, status: .error, error: message, logs: [("system", message)]))
+        if pod.failure == .stuckProvisioning {
+            events.append(BootEvent(offset: 0, logs: [("system", "waiting for a machine with free GPUs to accept the pod")]))
             return events
         }
         events.append(
-            BootEvent(
-                offset: pull, status: .starting,
-                logs: [
-                    ("system", "Status: Downloaded newer image for \(image)"),
-                    ("system", "start container for \(image): begin"),
-                ]))
+            BootEvent(offset: 0, logs: [("system", "create pod network"), ("system", "create container \(image)")] + BootLogs.pullStart(image: image)))
+        if pod.failure == .imagePullFails {
+            let repository = BootLogs.repositoryAndTag(image).repository
+            for (attempt, fraction) in [(1, 0.3), (2, 0.6)] {
+                events.append(
+                    BootEvent(
+                        offset: pull * fraction,
+                        logs: [("system", "image pull attempt \(attempt)/3 failed: pull access denied for \(repository); retrying")]))
+            }
+            let message = BootLogs.pullDenied(image: image)
+            events.append(BootEvent(offset: pull, status: .error, error: message, logs: [("system", message)]))
+            return events
+        }
+        for fraction in [0.25, 0.5, 0.75] {
+            events.append(BootEvent(offset: pull * fraction, logs: BootLogs.pullProgress(image: image, fraction: fraction)))
+        }
+        events.append(
+            BootEvent(offset: pull, status: .starting, logs: BootLogs.pullDone(image: image) + [("system", "start container for \(image): begin")]))
     case .restart:
         events.append(BootEvent(offset: 0, status: .starting, logs: [("system", "restart container for \(image): begin")]))
     }
 
     let gpuName = pod.record.creation.gpuTypeID
     let mount = pod.record.creation.mountPath ?? "/workspace"
+    let startedAt = pod.bootAt.addingTimeInterval(pull + start)
     events.append(
         BootEvent(
             offset: pull + start, status: .running,
-            logs: [
-                ("system", "start container for \(image): done"),
-                ("container", "Checkpoint files will always be loaded safely."),
-                ("container", "Total VRAM \(pod.record.creation.gpuTypeID.contains("80GB") ? 81_559 : 24_564) MB, total RAM 257588 MB"),
-                ("container", "Set vram state to: NORMAL_VRAM"),
-                ("container", "Device: cuda:0 \(gpuName) : cudaMallocAsync"),
-            ]))
-    events.append(
-        BootEvent(
-            offset: pull + start + app * 0.5,
-            logs: [
-                ("container", "Using pytorch attention"),
-                ("container", "Adding extra search path checkpoints \(mount)/models/checkpoints"),
-                ("container", "Import times for custom nodes:"),
-            ]))
-    if pod.failure == .appNeverAnswers {
-        events.append(BootEvent(offset: pull + start + app * 0.75, logs: [("container", "Loading custom nodes...")]))
+            logs: [("system", "start container for \(image): done")] + BootLogs.comfyBanner(gpuName: gpuName, startedAt: startedAt)))
+    events.append(BootEvent(offset: pull + start + app * 0.5, logs: BootLogs.comfyLoading(mount: mount)))
+    if pod.failure == .containerExits {
+        let message = BootLogs.containerExited(code: 1)
+        events.append(
+            BootEvent(
+                offset: pull + start + app * 0.75, status: .exited, appReady: false, error: message,
+                logs: BootLogs.comfyCrash() + [("system", message)]))
         return events
     }
-    events.append(
-        BootEvent(
-            offset: pull + start + app, appReady: true,
-            logs: [
-                ("container", "Starting server"),
-                ("container", ""),
-                ("container", "To see the GUI go to: http://0.0.0.0:8188"),
-            ]))
+    if pod.failure == .appNeverAnswers {
+        // The server comes up, but on the loopback address only: RunPod's proxy never reaches it (502 forever).
+        events.append(BootEvent(offset: pull + start + app, logs: BootLogs.comfyServing(host: "127.0.0.1")))
+        return events
+    }
+    events.append(BootEvent(offset: pull + start + app, appReady: true, logs: BootLogs.comfyServing(host: "0.0.0.0")))
     if pod.failure == .machineLost {
         let message = "machine \(pod.record.machineID) is no longer reachable; the pod was stopped"
         events.append(
