@@ -5,7 +5,8 @@ import RunPodAPI
 /// Launches RunPod pods with a network volume, waits until they are really ready, and terminates them.
 ///
 /// A value: copies share the client (and its rate-limit view). Progress goes to `events`; logs to `logger`
-/// (no-op by default) with `pod.id` and `operation` metadata, never the API key.
+/// (no-op by default) with `pod.id` and `operation` metadata, never the API key. Every pod it creates is recorded in
+/// `ledger` (see `PodLedger`) until RunPod confirms it gone, so a pod outliving a killed process can be found.
 public struct RunPodLauncher: Sendable {
     public typealias EventHandler = @Sendable (LaunchEvent) -> Void
 
@@ -13,11 +14,18 @@ public struct RunPodLauncher: Sendable {
     public let client: RunPodClient
     /// Pacing, probing and cleanup settings.
     public let configuration: LauncherConfiguration
+    /// Where created pods are recorded until confirmed gone; nil records nothing.
+    public let ledger: PodLedger?
     let logger: Logger
     var events: EventHandler?  // var: `observing(_:)` (LimitGuard.swift) adds an observer to a copy.
 
     /// Creates a launcher.
-    public init(client: RunPodClient, configuration: LauncherConfiguration = .init(), logger: Logger? = nil, events: EventHandler? = nil) {
+    /// - Parameter ledger: where pods are recorded while they may bill; by default `$XDG_STATE_HOME/runpod-launcher`
+    ///   (`~/.local/state/runpod-launcher`). A record that cannot be written logs a warning and never stops a launch.
+    public init(
+        client: RunPodClient, configuration: LauncherConfiguration = .init(), logger: Logger? = nil, ledger: PodLedger? = .standard,
+        events: EventHandler? = nil
+    ) {
         self.client =
             if let events {
                 client.observingRetries { notice in
@@ -27,13 +35,28 @@ public struct RunPodLauncher: Sendable {
                 client
             }
         self.configuration = configuration
-        self.logger = logger ?? Logger(label: "runpod.launcher", factory: { _ in SwiftLogNoOpLogHandler() })
-        self.events = events
+        let logger = logger ?? Logger(label: "runpod.launcher", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.logger = logger
+        self.ledger = ledger
+        // The ledger hears about a pod before anyone else does, so it is recorded before the launcher waits on it.
+        let recorder = ledger.map { PodLedgerRecorder(ledger: $0, apiHost: PodLedgerRecord.apiHost(of: client.baseURL), logger: logger) }
+        self.events =
+            if let recorder {
+                { event in
+                    recorder.handle(event)
+                    events?(event)
+                }
+            } else {
+                events
+            }
     }
 
     /// Places and creates a pod (RunPod's read-then-create pattern); returns as soon as it exists.
     public func launchPod(_ spec: LaunchSpec) async throws -> Pod {
-        try await launchPod(spec, identity: PodIdentity(spec: spec), progress: LaunchProgress())
+        let identity = PodIdentity(spec: spec)
+        return try await PodLedgerRecorder.$launchID.withValue(identity.launchID) {
+            try await launchPod(spec, identity: identity, progress: LaunchProgress())
+        }
     }
 
     func emit(_ event: LaunchEvent) { events?(event) }

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+
+/// Keeps the ledger in step with a launcher's own events: a record when a pod is created (before the launcher waits
+/// on it), no record once RunPod confirms it gone.
+///
+/// Observing events keeps the lifecycle code unaware of the ledger. A ledger that cannot be written never stops a
+/// launch (the pod would then be left without its owner watching): it logs a warning and the launch goes on; the
+/// pod can still be found by its `RUNPOD_LAUNCHER` mark.
+struct PodLedgerRecorder: Sendable {
+    let ledger: PodLedger
+    let apiHost: String
+    let logger: Logger
+
+    /// The launch ID of the launch running in this task, when the entry point knew it.
+    @TaskLocal static var launchID: String?
+
+    func handle(_ event: LaunchEvent) {
+        switch event {
+        case .created(let pod):
+            let record = PodLedgerRecord(
+                podID: pod.id, name: pod.name, costPerHour: pod.costPerHour, launchID: Self.launchID, apiHost: apiHost)
+            do {
+                try ledger.write(record)
+            } catch {
+                logger.warning(
+                    """
+                    could not record pod \(pod.id) in the local ledger (\(error)); the launch goes on. If this process dies, \
+                    `runpod-launcher list --mine` still finds the pod by its \(PodIdentity.markerKey)=\(PodIdentity.markerValue) mark.
+                    """,
+                    metadata: ["pod.id": "\(pod.id)", "operation": "ledger"])
+            }
+        case .terminated(let podID):
+            // Only this API's record: an emulator and RunPod could, in principle, reuse an ID.
+            guard let record = ledger.record(podID: podID), record.apiHost == apiHost else { return }
+            do {
+                try ledger.remove(podID: podID)
+            } catch {
+                logger.warning(
+                    "pod \(podID) is terminated but its ledger record could not be removed (\(error)); `list --mine` will prune it.",
+                    metadata: ["pod.id": "\(podID)", "operation": "ledger"])
+            }
+        default:
+            break
+        }
+    }
+}
