@@ -50,6 +50,9 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
     public var ports: [PortSpec]
     public var env: [String: String]
     public var containerDiskGB: Int
+    /// The container start command (RunPod's `args`, what the image's entrypoint runs); nil keeps the image's own.
+    /// A pod-side deadline (`PodSideDeadline`) replaces it with a wrapper that runs the command it names.
+    public var args: String?
 
     public init(
         name: String? = nil,
@@ -61,7 +64,8 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
         image: String = Defaults.image,
         ports: [PortSpec] = Defaults.ports,
         env: [String: String] = [:],
-        containerDiskGB: Int = Defaults.containerDiskGB
+        containerDiskGB: Int = Defaults.containerDiskGB,
+        args: String? = nil
     ) {
         self.name = name
         self.gpuTypeIDs = gpuTypeIDs
@@ -73,5 +77,6 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
         self.ports = ports
         self.env = env
         self.containerDiskGB = containerDiskGB
+        self.args = args
     }
 }

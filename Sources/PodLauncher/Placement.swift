@@ -114,7 +114,8 @@ extension RunPodLauncher {
             name: identity.name, image: spec.image, gpu: .init(id: candidate.gpuTypeID, count: spec.gpuCount), cloud: candidate.cloud,
             dataCenterIds: candidate.dataCenterID.map { [$0] },
             mounts: spec.networkVolumeID.map { RunPod.Mounts(network: [RunPod.NetworkMount(volumeId: $0, path: spec.mountPath)]) },
-            ports: spec.ports.map(\.description), env: spec.env.merging(identity.marks) { _, mark in mark }, disk: spec.containerDiskGB)
+            ports: spec.ports.map(\.description), env: spec.env.merging(identity.marks) { _, mark in mark }, disk: spec.containerDiskGB,
+            args: spec.args)
     }
 
     enum CreateOutcome {

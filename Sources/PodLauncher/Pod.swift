@@ -14,10 +14,15 @@ public struct Pod: Sendable, Hashable, Codable {
     /// USD per hour, as RunPod bills it (0 once EXITED or TERMINATED).
     public var costPerHour: Double
     public var status: RunPod.PodStatus
+    /// When RunPod created the pod (its `createdAt`): billing is counted from here (see `PodCost`).
+    public var createdAt: Date?
+    /// When the current container started (RunPod's `startedAt`; nil unless RUNNING).
+    public var startedAt: Date?
 
     public init(
         id: String, name: String, gpuTypeID: String?, gpuCount: Int, dataCenterID: String?, cloud: RunPod.Cloud?,
-        networkVolumeID: String?, image: String?, costPerHour: Double, status: RunPod.PodStatus
+        networkVolumeID: String?, image: String?, costPerHour: Double, status: RunPod.PodStatus, createdAt: Date? = nil,
+        startedAt: Date? = nil
     ) {
         self.id = id
         self.name = name
@@ -29,6 +34,8 @@ public struct Pod: Sendable, Hashable, Codable {
         self.image = image
         self.costPerHour = costPerHour
         self.status = status
+        self.createdAt = createdAt
+        self.startedAt = startedAt
     }
 
     /// The launcher's view of a RunPod v2 pod.
@@ -36,7 +43,14 @@ public struct Pod: Sendable, Hashable, Codable {
         self.init(
             id: pod.id, name: pod.name, gpuTypeID: pod.gpu?.id, gpuCount: pod.gpu?.count ?? 1, dataCenterID: pod.dataCenterId,
             cloud: pod.cloud, networkVolumeID: pod.mounts?.network?.first?.volumeId, image: pod.image, costPerHour: pod.cost ?? 0,
-            status: pod.status)
+            status: pod.status, createdAt: Self.date(pod.createdAt), startedAt: Self.date(pod.startedAt))
+    }
+
+    /// RunPod's timestamps are RFC 3339, with or without fractional seconds; nil when absent or unreadable.
+    static func date(_ text: String?) -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        return (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
     }
 }
 

@@ -190,10 +190,12 @@ extension RunPod {
         public var env: [String: String]?
         public var disk: Int?
         public var startSsh: Bool?
+        /// The container start command (arguments to the image's entrypoint); nil keeps the image's own.
+        public var args: String?
 
         public init(
             name: String, image: String, gpu: GPU, cloud: Cloud, dataCenterIds: [String]? = nil, mounts: Mounts? = nil,
-            ports: [String]? = nil, env: [String: String]? = nil, disk: Int? = nil, startSsh: Bool? = nil
+            ports: [String]? = nil, env: [String: String]? = nil, disk: Int? = nil, startSsh: Bool? = nil, args: String? = nil
         ) {
             self.name = name
             self.image = image
@@ -205,6 +207,7 @@ extension RunPod {
             self.env = env
             self.disk = disk
             self.startSsh = startSsh
+            self.args = args
         }
     }
 

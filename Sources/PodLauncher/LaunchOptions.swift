@@ -1,0 +1,62 @@
+import Foundation
+import RunPodAPI
+
+/// How a launch behaves beyond the pod itself: which of several volumes to use, whether to wait for capacity,
+/// budget limits, and a pod-side deadline. The default is a plain launch.
+public struct LaunchOptions: Sendable {
+    /// Network volumes to choose from, one per data center: the launch uses the first whose data center has stock for
+    /// the highest-priority GPU (see `chooseNetworkVolume`). Empty: the spec's `networkVolumeID` as it is.
+    public var networkVolumeIDs: [String]
+    /// How long to keep trying when no requested GPU has stock (nil: fail at once with `noCapacity`).
+    public var waitForCapacity: Duration?
+    /// The pause between capacity tries.
+    public var capacityBackoff: CapacityBackoff
+    /// Terminate the pod when it has lived or cost this much (client-side; see `LimitGuard.swift`).
+    public var limits: PodLimits
+    /// Also make the pod stop itself at `limits.maxLifetime` (see `PodSideDeadline`); needs a wrappable start command.
+    public var podSideDeadline: PodSideDeadline?
+    /// The wall clock the pod-side deadline is computed from (tests pass the emulator's).
+    public var now: @Sendable () -> Date
+
+    /// Creates options; every parameter defaults to a plain launch.
+    public init(
+        networkVolumeIDs: [String] = [], waitForCapacity: Duration? = nil, capacityBackoff: CapacityBackoff = .standard,
+        limits: PodLimits = .none, podSideDeadline: PodSideDeadline? = nil, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.networkVolumeIDs = networkVolumeIDs
+        self.waitForCapacity = waitForCapacity
+        self.capacityBackoff = capacityBackoff
+        self.limits = limits
+        self.podSideDeadline = podSideDeadline
+        self.now = now
+    }
+}
+
+/// The pause between two tries while waiting for capacity: grows, is capped, spreads out when RunPod's rate-limit
+/// budget runs low (the `PollSchedule` rule), and is jittered so many waiting launchers do not retry in step.
+public struct CapacityBackoff: Sendable, Hashable {
+    /// The growth, cap and rate-limit rule.
+    public var schedule: PollSchedule
+    /// Jitter: each pause is drawn from [½, 1] × the scheduled one.
+    public var jitter: Bool
+
+    /// Creates a backoff.
+    public init(schedule: PollSchedule, jitter: Bool = true) {
+        self.schedule = schedule
+        self.jitter = jitter
+    }
+
+    /// 5 s, growing ×1.5 to 60 s, jittered: at most ~3 catalog reads a minute once settled.
+    public static let standard = CapacityBackoff(schedule: PollSchedule(initial: .seconds(5), multiplier: 1.5, maximum: .seconds(60)))
+
+    /// The pause after try number `attempt` (1 = the first), given RunPod's last rate-limit report.
+    public func delay(afterTry attempt: Int, rateLimit: RateLimitStatus?) -> Duration {
+        let scheduled = schedule.delay(afterPoll: attempt, rateLimit: rateLimit)
+        guard jitter else { return scheduled }
+        // A pause stretched by the rate-limit rule is RunPod's floor: jitter only the growth part, which is ours.
+        if scheduled > schedule.delay(afterPoll: attempt, rateLimit: nil) { return scheduled }
+        let floor = scheduled / 2
+        let span = scheduled - floor
+        return floor + span * Double.random(in: 0...1)
+    }
+}
