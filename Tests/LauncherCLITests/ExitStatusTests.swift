@@ -100,6 +100,6 @@ struct ExitStatusTests {
 
     @Test("exit codes are the documented sysexits-style values")
     func documentedValues() {
-        #expect(ExitStatus.allCases.map(\.rawValue) == [0, 64, 69, 70, 75, 76, 77, 124, 127, 130])
+        #expect(ExitStatus.allCases.map(\.rawValue) == [0, 64, 69, 70, 75, 76, 77, 78, 124, 127, 130])
     }
 }

@@ -18,7 +18,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case malformedResponse = 76
     /// EX_NOPERM: authentication failed (no key, or RunPod rejected it).
     case authentication = 77
-    /// Like timeout(1): the pod was not ready in time.
+    /// EX_CONFIG: the launch profiles file is missing, malformed, or lacks the profile named by `--use`.
+    case configuration = 78
+    /// Like timeout(1): the pod was not ready in time, or `--max-lifetime`/`--max-cost` was crossed (pod terminated).
     case timedOut = 124
     /// Like a shell: `run` could not start COMMAND.
     case commandNotFound = 127
@@ -35,7 +37,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .noCapacity: "no GPU capacity for the requested placement right now; retry later"
         case .malformedResponse: "RunPod sent an answer its API contract does not allow"
         case .authentication: "authentication failed: no API key, or RunPod rejected it"
-        case .timedOut: "timed out waiting for the pod to be ready"
+        case .configuration: "the profiles file (--profiles, --use) is missing, malformed or lacks the profile"
+        case .timedOut: "timed out waiting for the pod to be ready, or --max-lifetime/--max-cost crossed (pod terminated)"
         case .commandNotFound: "run: COMMAND could not be started (else run exits with its code)"
         case .interrupted: "interrupted by SIGINT/SIGTERM (after terminating the pod it made)"
         }
@@ -70,6 +73,9 @@ extension Failure {
         case let error as RunPodAPIError: from(error, credentialSource: credentialSource)
         case let error as CLIError: Failure(status: error.status.rawValue, kind: error.kind, message: error.message)
         case let error as ConfigurationError: from(error)
+        case let error as PodLimitExceeded: Failure(status: ExitStatus.timedOut.rawValue, kind: "limitExceeded", message: error.description)
+        case let error as CapacityWaitExpired: Failure(status: ExitStatus.noCapacity.rawValue, kind: "noCapacity", message: error.description)
+        case let error as ProfileError: Failure(status: ExitStatus.configuration.rawValue, kind: "config", message: error.description)
         case let error as ValidationError: Failure(status: ExitStatus.usage.rawValue, kind: "usage", message: error.message)
         case is CancellationError: Failure(status: ExitStatus.interrupted.rawValue, kind: "interrupted", message: "interrupted")
         case let code as ExitCode: Failure(status: code.rawValue, kind: "exit", message: "exited with \(code.rawValue)")
@@ -83,7 +89,7 @@ extension Failure {
     /// `ExitCode`) keep argument parser's messages and codes.
     static func isOurs(_ error: any Error) -> Bool {
         error is LauncherFailure || error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError
-            || error is CancellationError
+            || error is CancellationError || error is PodLimitExceeded || error is CapacityWaitExpired || error is ProfileError
     }
 
     static func from(_ error: ConfigurationError) -> Failure {
