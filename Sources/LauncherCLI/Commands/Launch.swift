@@ -17,6 +17,7 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
     @OptionGroup var global: Flags.Global
     @OptionGroup(title: "Pod") var pod: Flags.Pod
     @OptionGroup(title: "Readiness") var readiness: Flags.Readiness
+    @OptionGroup(title: "Fleet") var fleet: Flags.Fleet
 
     @Flag(name: .customLong("no-wait"), help: "Print the pod ID as soon as the pod exists; do not wait for it to be ready.")
     var noWait = false
@@ -38,6 +39,10 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
     }
 
     func run() async throws {
+        if fleet.isFleet {
+            return try await FleetCommands.launch(
+                global: global, pod: pod, readiness: readiness, fleet: fleet, json: output.json, noWait: noWait, keepOnFailure: keepOnFailure)
+        }
         let runtime = try Runtime.prepare(global)
         let spec = try pod.spec(environment: runtime.context.environment)
         let reporter = runtime.reporter()

@@ -17,6 +17,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: Flags.Global
     @OptionGroup(title: "Pod") var pod: Flags.Pod
     @OptionGroup(title: "Readiness") var readiness: Flags.Readiness
+    @OptionGroup(title: "Fleet") var fleet: Flags.Fleet
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run once the pod is ready (after --).", valueName: "COMMAND"))
     var command: [String] = []
@@ -28,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if fleet.isFleet {
+            return try await FleetCommands.run(global: global, pod: pod, readiness: readiness, fleet: fleet, command: command)
+        }
         let runtime = try Runtime.prepare(global)
         let spec = try pod.spec(environment: runtime.context.environment)
         let reporter = runtime.reporter()
