@@ -8,6 +8,8 @@ struct ProgressState: Sendable, Equatable {
     var status: RunPod.PodStatus?
     /// What is happening now, in a few words ("placing", "waiting for the app on 8188", …).
     var activity = "starting"
+    /// The pod's latest log line (image pull progress, the app's start-up), while it is starting.
+    var logLine: String?
     var finished = false
 
     /// The state after `event`.
@@ -34,6 +36,7 @@ struct ProgressState: Sendable, Equatable {
             podID = ready.pod.id
             status = ready.pod.status
             activity = "ready"
+            logLine = nil
         case .terminating(let id, _):
             podID = id
             activity = "terminating"
@@ -58,13 +61,14 @@ enum ProgressDrawing {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// The live line on a terminal: spinner, elapsed time, pod, status and activity, cut to `width` columns so it
-    /// never wraps (a wrapped line cannot be redrawn in place).
+    /// The live line on a terminal: spinner, elapsed time, pod, status, activity and the pod's latest log line, cut
+    /// to `width` columns so it never wraps (a wrapped line cannot be redrawn in place).
     static func liveLine(_ state: ProgressState, elapsed: Duration, frame: Int, width: Int = .max) -> String {
         var parts = [spinner[frame % spinner.count], stamp(elapsed)]
         if let podID = state.podID { parts.append("pod \(podID)") }
         if let status = state.status { parts.append(status.rawValue) }
         parts.append(state.activity)
+        if let log = state.logLine, !log.isEmpty { parts.append("· " + log) }
         let line = parts.joined(separator: " ")
         guard line.count > width, width > 1 else { return line }
         return String(line.prefix(width - 1)) + "…"
@@ -108,6 +112,12 @@ enum ProgressDrawing {
         case .terminated(let podID):
             return "pod \(podID) terminated (confirmed gone)"
         }
+    }
+
+    /// The block printed when a pod failed to start: its newest log lines, indented, under a heading.
+    static func failureLog(podID: String, lines: [String]) -> String {
+        guard !lines.isEmpty else { return "pod \(podID) wrote no log lines before it failed" }
+        return "last \(lines.count) log line(s) of pod \(podID):\n" + lines.map { "  | " + $0 }.joined(separator: "\n")
     }
 
     /// `$0.69/h`.

@@ -1,17 +1,28 @@
 import Foundation
 import PodLauncher
+import RunPodAPI
 import Synchronization
 
 /// Renders `LaunchEvent`s on stderr: a plain line per event, plus a live updating line when stderr is a terminal.
 ///
 /// It also tells the ``Session`` which pods exist and which are confirmed gone, so a failure or a second Ctrl-C
 /// can name a pod that may still bill.
+///
+/// Given a client for logs, it follows the pod's log while waiting (a ``LogTail``, from the first event naming a
+/// pod until ready): the live line shows the latest log line, and when the wait ends without the pod ready (it
+/// failed, exited, never answered or timed out) `finish()` prints the pod's last log lines before the error.
 final class ProgressReporter: Sendable {
     private struct Live {
         var state = ProgressState()
         var frame = 0
         var ticker: Task<Void, Never>?
         var lineShown = false
+        /// The pods seen (a fleet shows no single pod's log).
+        var pods: Set<String> = []
+        var ready = false
+        /// RunPod will end the log stream soon: the pod went to ERROR/EXITED or a terminate was sent.
+        var streamEnding = false
+        var failureLogShown = false
     }
 
     private let console: any Console
@@ -20,12 +31,25 @@ final class ProgressReporter: Sendable {
     private let width: Int
     private let start = ContinuousClock.now
     private let storage = Mutex(Live())
+    private let logTail: LogTail?
+    /// The newest log line, written by the log tail and drawn by the ticker.
+    private let latestLog = LatestLogLine()
 
-    init(console: any Console, session: Session, quiet: Bool = false) {
+    /// How long `finish()` waits for the last log lines of a pod that failed (RunPod ends the stream right after them).
+    static let failureLogGrace: Duration = .seconds(2)
+
+    /// - Parameter logs: a client to follow the pod's log with; nil shows no log.
+    init(console: any Console, session: Session, quiet: Bool = false, logs: RunPodClient? = nil) {
         self.console = console
         self.session = session
         self.live = console.stderrIsTerminal && !quiet
         self.width = Self.terminalWidth()
+        guard let logs else {
+            self.logTail = nil
+            return
+        }
+        let latest = self.latestLog
+        self.logTail = LogTail(client: logs) { line in latest.set(line) }
     }
 
     /// Columns of the terminal on stderr (80 when unknown); one less is drawn so the cursor never wraps.
@@ -46,7 +70,8 @@ final class ProgressReporter: Sendable {
         default: break
         }
         let line = ProgressDrawing.line(for: event, elapsed: elapsed)
-        storage.withLock { live in
+        let follow = storage.withLock { live -> LogFollow in
+            let follow = Self.logFollow(after: event, &live)
             live.state.apply(event)
             if self.live {
                 console.writeErr(Self.clear + line + "\n")
@@ -55,7 +80,43 @@ final class ProgressReporter: Sendable {
             } else {
                 console.err(line)
             }
+            return follow
         }
+        switch follow {
+        case .start(let podID): logTail?.start(podID: podID)
+        case .stop: logTail?.stop()
+        case .none: break
+        }
+    }
+
+    private enum LogFollow {
+        case start(String)
+        case stop
+        case none
+    }
+
+    /// What the log tail should do after `event`; records what `finish()` needs to know.
+    private static func logFollow(after event: LaunchEvent, _ live: inout Live) -> LogFollow {
+        var podID: String?
+        switch event {
+        case .created(let pod): podID = pod.id
+        case .statusChanged(let id, _, let to, _):
+            podID = id
+            if to == .error || to == .exited || to == .terminated { live.streamEnding = true }
+        case .probing(let id, _, _): podID = id
+        case .terminating(let id, _):
+            podID = id
+            live.streamEnding = true
+        case .ready:
+            live.ready = true
+            return .stop
+        default: return .none
+        }
+        guard let podID else { return .none }
+        live.pods.insert(podID)
+        // Several pods (a fleet): one pod's log on the live line would mislead.
+        if live.pods.count > 1 { return .stop }
+        return live.ready ? .none : .start(podID)
     }
 
     /// Prints a human message on stderr without breaking the live line.
@@ -71,7 +132,12 @@ final class ProgressReporter: Sendable {
     }
 
     /// Stops the live line and clears it. Call once the command's work is over.
+    ///
+    /// When a pod's log was followed and the pod never became ready (and the run was not interrupted), prints the
+    /// pod's last log lines first, waiting up to ``failureLogGrace`` for the ones RunPod is still sending.
     func finish() {
+        printFailureLogIfNeeded()
+        logTail?.stop()
         storage.withLock { live in
             live.ticker?.cancel()
             live.ticker = nil
@@ -83,10 +149,23 @@ final class ProgressReporter: Sendable {
         }
     }
 
+    private func printFailureLogIfNeeded() {
+        guard let logTail, let podID = logTail.podID, !session.interrupted else { return }
+        let (show, waitForEnd) = storage.withLock { live -> (Bool, Bool) in
+            guard !live.ready, !live.failureLogShown, live.pods.count == 1 else { return (false, false) }
+            live.failureLogShown = true
+            return (true, live.streamEnding)
+        }
+        guard show else { return }
+        if waitForEnd { _ = logTail.waitUntilEnded(timeout: Self.failureLogGrace) }
+        message(ProgressDrawing.failureLog(podID: podID, lines: logTail.lastLines))
+    }
+
     private static let clear = "\r\u{1B}[2K"
 
     private func draw(_ live: inout Live) {
         guard !live.state.finished else { return }
+        if !live.ready, let log = latestLog.value { live.state.logLine = log }
         console.writeErr(Self.clear + ProgressDrawing.liveLine(live.state, elapsed: elapsed, frame: live.frame, width: width))
         live.lineShown = true
     }
@@ -109,4 +188,13 @@ final class ProgressReporter: Sendable {
             draw(&live)
         }
     }
+}
+
+/// The newest line of the followed pod's log, shared between the log tail's task and the drawing.
+private final class LatestLogLine: Sendable {
+    private let line = Mutex<String?>(nil)
+
+    var value: String? { line.withLock { $0 } }
+
+    func set(_ text: String) { line.withLock { $0 = text } }
 }
