@@ -45,7 +45,7 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
         }
         let runtime = try Runtime.prepare(global)
         let spec = try pod.spec(environment: runtime.context.environment)
-        let reporter = runtime.reporter()
+        let reporter = runtime.reporter(followingLogs: !noWait)
         defer { reporter.finish() }
         let launcher = try runtime.launcher(readiness: readiness, reporter: reporter)
 

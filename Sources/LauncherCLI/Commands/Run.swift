@@ -34,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let runtime = try Runtime.prepare(global)
         let spec = try pod.spec(environment: runtime.context.environment)
-        let reporter = runtime.reporter()
+        let reporter = runtime.reporter(followingLogs: true)
         defer { reporter.finish() }
         let launcher = try runtime.launcher(readiness: readiness, reporter: reporter)
         let command = self.command

@@ -25,7 +25,7 @@ struct WaitCommand: AsyncParsableCommand, JSONOutputCommand {
 
     func run() async throws {
         let runtime = try Runtime.prepare(global)
-        let reporter = runtime.reporter()
+        let reporter = runtime.reporter(followingLogs: true)
         defer { reporter.finish() }
         let launcher = try runtime.launcher(readiness: readiness, reporter: reporter)
         // Someone else's pod: it exists and bills whatever happens here, so a failure names it.
