@@ -87,6 +87,21 @@ public enum Flags {
 
     /// What pod to launch: the fields of a `LaunchSpec`.
     public struct Pod: ParsableArguments, Sendable {
+        @Option(
+            name: .customLong("use"),
+            help: ArgumentHelp(
+                "Start from launch profile NAME of the profiles file (see `runpod-launcher profiles`). Flags given here win: "
+                    + "--gpu and --port replace the profile's lists, --env adds to (and overrides) its env.",
+                valueName: "NAME"))
+        public var use: String?
+
+        @Option(
+            name: .customLong("profiles"),
+            help: ArgumentHelp(
+                "Profiles file (default $XDG_CONFIG_HOME/runpod-launcher/profiles.toml, else ~/.config/runpod-launcher/profiles.toml).",
+                valueName: "FILE"))
+        public var profilesFile: String?
+
         @Option(help: ArgumentHelp("Pod name (default: a readable unique name).", valueName: "NAME"))
         public var name: String?
 
@@ -129,6 +144,8 @@ public enum Flags {
         public init() {}
 
         public func validate() throws {
+            if let use, use.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--use needs a profile name.") }
+            if let profilesFile, profilesFile.isEmpty { throw ValidationError("--profiles needs a file path.") }
             if let name, name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name is empty.") }
             if let gpuCount, gpuCount < 1 { throw ValidationError("--gpu-count must be at least 1, not \(gpuCount).") }
             if let containerDisk, containerDisk < 1 { throw ValidationError("--container-disk must be at least 1 GB, not \(containerDisk).") }
@@ -150,7 +167,12 @@ public enum Flags {
 
         /// The `--port` values, parsed; the defaults when none was given.
         public func parsedPorts() throws -> [PortSpec] {
-            guard !ports.isEmpty else { return Defaults.ports }
+            try parsedPorts(fallback: Defaults.ports)
+        }
+
+        /// The `--port` values, parsed; `fallback` when none was given.
+        func parsedPorts(fallback: [PortSpec]) throws -> [PortSpec] {
+            guard !ports.isEmpty else { return fallback }
             var seen = Set<Int>()
             return try ports.map { text in
                 guard let spec = PortSpec(text) else {
@@ -206,21 +228,55 @@ public enum CloudOption: String, CaseIterable, Sendable, ExpressibleByArgument {
 }
 
 extension Flags.Pod {
-    /// The `LaunchSpec` these flags describe, with the network volume resolved flag > environment > default.
+    /// The `LaunchSpec` these flags describe, merged over the `--use` profile: flag > profile > environment > default.
     public func spec(environment: [String: String]) throws -> LaunchSpec {
-        let volume = Settings.networkVolume(flag: networkVolume, disabled: noNetworkVolume, environment: environment)
-        let cloud = cloudType?.cloudType ?? .all
+        try spec(environment: environment, profile: try loadProfile(environment: environment))
+    }
+
+    /// The `--use` profile from `--profiles FILE` or the default file; nil without `--use`. Throws `ProfileError`.
+    public func loadProfile(environment: [String: String]) throws -> LaunchProfile? {
+        guard let use else { return nil }
+        guard let path = profilesFile ?? LaunchProfiles.defaultPath(environment: environment) else {
+            throw CLIError.usage("--use \(use): no profiles file: pass --profiles FILE (neither XDG_CONFIG_HOME nor HOME is set).")
+        }
+        return try LaunchProfiles.load(path: path).profile(named: use)
+    }
+
+    /// The `LaunchSpec` these flags describe over `profile` (flags win; `--env` adds to the profile's env), with the
+    /// network volume resolved flag > profile > environment > default.
+    public func spec(environment: [String: String], profile: LaunchProfile?) throws -> LaunchSpec {
+        let volumes = networkVolumes(environment: environment, profile: profile)
+        let volume = volumes.first
+        let cloud = cloudType?.cloudType ?? profile?.cloudType ?? .all
         if cloud == .community, let volume {
             let origin =
                 networkVolume != nil
-                ? "--network-volume" : environment["RUNPOD_NETWORK_VOLUME_ID"] != nil ? "$RUNPOD_NETWORK_VOLUME_ID" : "the default"
+                ? "--network-volume"
+                : profile?.networkVolumeIDs != nil
+                    ? "profile '\(profile?.name ?? "")'"
+                    : environment["RUNPOD_NETWORK_VOLUME_ID"] != nil ? "$RUNPOD_NETWORK_VOLUME_ID" : "the default"
             throw CLIError.usage(
                 "--cloud-type COMMUNITY cannot attach network volume \(volume) (from \(origin)): network volumes exist only in Secure Cloud. "
                     + "Use --cloud-type SECURE or ALL, or add --no-network-volume.")
         }
+        let gpuTypeIDs = self.gpus.isEmpty ? profile?.gpuTypeIDs ?? Defaults.gpuTypeIDs : self.gpus
         return LaunchSpec(
-            name: name, gpuTypeIDs: gpus.isEmpty ? Defaults.gpuTypeIDs : gpus, gpuCount: gpuCount ?? 1, cloudType: cloud,
-            networkVolumeID: volume, mountPath: Defaults.mountPath, image: image ?? Defaults.image, ports: try parsedPorts(),
-            env: try parsedEnv(), containerDiskGB: containerDisk ?? Defaults.containerDiskGB)
+            name: name, gpuTypeIDs: gpuTypeIDs, gpuCount: gpuCount ?? profile?.gpuCount ?? 1, cloudType: cloud,
+            networkVolumeID: volume, mountPath: profile?.mountPath ?? Defaults.mountPath, image: image ?? profile?.image ?? Defaults.image,
+            ports: try parsedPorts(fallback: profile?.ports ?? Defaults.ports),
+            env: (profile?.env ?? [:]).merging(try parsedEnv()) { _, flag in flag },
+            containerDiskGB: containerDisk ?? profile?.containerDiskGB ?? Defaults.containerDiskGB)
+    }
+
+    /// The network volumes to choose from, first preferred: `--network-volume` > the profile's (several: the launcher
+    /// picks by stock) > `RUNPOD_NETWORK_VOLUME_ID` > the default; empty with `--no-network-volume` (or the profile's).
+    public func networkVolumes(environment: [String: String], profile: LaunchProfile?) -> [String] {
+        if noNetworkVolume { return [] }
+        if let networkVolume { return [networkVolume] }
+        if let profile {
+            if profile.noNetworkVolume == true { return [] }
+            if let ids = profile.networkVolumeIDs, !ids.isEmpty { return ids }
+        }
+        return Settings.networkVolume(flag: nil, disabled: false, environment: environment).map { [$0] } ?? []
     }
 }
