@@ -5,6 +5,8 @@ import Synchronization
 /// seeded generator so a run repeats.
 final class FaultInjector: Sendable {
     private let state: Mutex<(rules: [FaultRule], random: SeededRandom)>
+    /// Requests between `draw` and their answer (or dropped connection), held ones included.
+    private let inFlight = Mutex<Int>(0)
 
     init(rules: [FaultRule], seed: UInt64) {
         state = Mutex((rules, SeededRandom(seed: seed ^ 0xFA17)))
@@ -15,6 +17,17 @@ final class FaultInjector: Sendable {
 
     /// The rules now in force (spent `times` rules drop out).
     func rules() -> [FaultRule] { state.withLock { $0.rules } }
+
+    /// Counts a request as in flight while `body` runs, so a test can wait until a held request (latency, lost
+    /// request) has been handled before it counts pods.
+    func tracking<R>(_ body: () async throws -> R) async throws -> R {
+        inFlight.withLock { $0 += 1 }
+        defer { inFlight.withLock { $0 -= 1 } }
+        return try await body()
+    }
+
+    /// Requests being handled now.
+    var requestsInFlight: Int { inFlight.withLock { $0 } }
 
     /// The faults that hit a request for `operation` (or `alias`, e.g. GraphQL's root field), consuming their counts.
     func draw(operation: String, alias: String? = nil) -> [FaultKind] {

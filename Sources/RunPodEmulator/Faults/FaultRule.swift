@@ -10,6 +10,9 @@ public enum FaultKind: Sendable, Hashable {
     case latency(milliseconds: Int)
     /// Handle the request (a create really creates), then close the connection without answering.
     case dropConnectionAfterApply
+    /// Hold the request this long, then close the connection without handling it: a request lost on the way, so
+    /// nothing was applied, though the client cannot tell that from a create that went through.
+    case lostRequest(milliseconds: Int)
     /// Handle the request, then answer its status with a body that is not JSON.
     case malformedJSON
     /// Handle the request, then answer its status with the JSON body cut in half.
@@ -22,6 +25,7 @@ public enum FaultKind: Sendable, Hashable {
         case .rateLimited: "rateLimited"
         case .latency: "latency"
         case .dropConnectionAfterApply: "dropConnectionAfterApply"
+        case .lostRequest: "lostRequest"
         case .malformedJSON: "malformedJSON"
         case .truncatedJSON: "truncatedJSON"
         }
@@ -33,7 +37,7 @@ public enum FaultKind: Sendable, Hashable {
 /// JSON form (scenario `faults`, `POST /_emulator/faults`):
 /// `{"operation": "createPod", "kind": "serverError", "status": 503, "times": 2}`;
 /// `kind` is one of `serverError` (`status`, `htmlBody`), `rateLimited` (`retryAfterSeconds`), `latency` (`milliseconds`),
-/// `dropConnectionAfterApply`, `malformedJSON`, `truncatedJSON`. Without `times` and `probability` a rule hits every match.
+/// `dropConnectionAfterApply`, `lostRequest` (`milliseconds`), `malformedJSON`, `truncatedJSON`. Without `times` and `probability` a rule hits every match.
 public struct FaultRule: Codable, Sendable, Hashable {
     /// RunPod operationId (`createPod`, `getPod`, `listPods`, `deletePod`, `podAction`, `getPodLogs`, `listGpuTypes`,
     /// `listDataCenters`, `listNetworkVolumes`, `getNetworkVolume`; GraphQL: `graphql` or the root field name); nil = any.
@@ -74,6 +78,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
         case "latency":
             kind = .latency(milliseconds: try c.decodeIfPresent(Int.self, forKey: .milliseconds) ?? 100)
         case "dropConnectionAfterApply": kind = .dropConnectionAfterApply
+        case "lostRequest": kind = .lostRequest(milliseconds: try c.decodeIfPresent(Int.self, forKey: .milliseconds) ?? 100)
         case "malformedJSON": kind = .malformedJSON
         case "truncatedJSON": kind = .truncatedJSON
         default:
@@ -93,7 +98,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
             try c.encode(status, forKey: .status)
             try c.encodeIfPresent(htmlBody, forKey: .htmlBody)
         case .rateLimited(let seconds): try c.encode(seconds, forKey: .retryAfterSeconds)
-        case .latency(let ms): try c.encode(ms, forKey: .milliseconds)
+        case .latency(let ms), .lostRequest(let ms): try c.encode(ms, forKey: .milliseconds)
         default: break
         }
     }

@@ -54,17 +54,29 @@ final class EmulatorCore: Sendable {
     }
 
     /// Counts the call and applies the fault rules for `operation` (or `alias`) around `handler`: latency first;
-    /// a 5xx or 429 instead of handling; a dropped connection, malformed or truncated body after handling.
+    /// a lost request, 5xx or 429 instead of handling; a dropped connection, malformed or truncated body after handling.
+    /// The request counts as in flight until answered (`RunningEmulator.waitUntilIdle`).
     func withFaults(
         operation: String, alias: String? = nil, context: EmulatorRequestContext, _ handler: () async throws -> Reply
     ) async throws -> Response {
         world.recordCall(operation: alias ?? operation)
         let fired = faults.draw(operation: operation, alias: alias)
-        for case .latency(let milliseconds) in fired {
-            try await Task.sleep(for: .milliseconds(milliseconds))
+        return try await faults.tracking { try await answer(fired, operation: operation, context: context, handler) }
+    }
+
+    private func answer(
+        _ fired: [FaultKind], operation: String, context: EmulatorRequestContext, _ handler: () async throws -> Reply
+    ) async throws -> Response {
+        for kind in fired {
+            if case .latency(let milliseconds) = kind { try await Task.sleep(for: .milliseconds(milliseconds)) }
+            if case .lostRequest(let milliseconds) = kind { try await Task.sleep(for: .milliseconds(milliseconds)) }
         }
         for kind in fired {
             switch kind {
+            case .lostRequest:
+                logger.debug("fault: dropping the connection without handling the request", metadata: ["operation": "\(operation)"])
+                try? await context.channel.close()
+                throw DroppedConnection()
             case .serverError(let status, let body):
                 return Reply.raw(
                     Data((body ?? Self.cloudflareHTML(status: status)).utf8),
