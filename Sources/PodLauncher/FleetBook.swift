@@ -34,11 +34,16 @@ final class FleetBook: Sendable {
     let count: Int
     let minReady: Int
     private let state: Mutex<State>
+    /// Ticks when a pod is created or given up, or the creators are done: the waiter sleeps on it while it has no
+    /// pod to watch, instead of polling an empty list (and, on a test clock, skipping time ahead for nothing).
+    let changes: AsyncStream<Void>
+    private let changed: AsyncStream<Void>.Continuation
 
     init(identities: [PodIdentity], minReady: Int) {
         count = identities.count
         self.minReady = minReady
         state = Mutex(State(members: identities.map { Member(identity: $0) }))
+        (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The next pod to create, or nil when all have been started.
@@ -60,6 +65,7 @@ final class FleetBook: Sendable {
             state.members[index].status = pod.status
             state.members[index].phase = .starting
             state.created += 1
+            changed.yield()
             return state.created
         }
     }
@@ -74,6 +80,7 @@ final class FleetBook: Sendable {
                 state.members[index].failure = error
                 state.failures.append(failure)
             }
+            changed.yield()
             return (failure, state.members.count - state.failures.count < minReady)
         }
     }
@@ -97,7 +104,10 @@ final class FleetBook: Sendable {
     /// True once every create has been sent and answered (or failed).
     var creatorsDone: Bool {
         get { state.withLock { $0.creatorsDone } }
-        set { state.withLock { $0.creatorsDone = newValue } }
+        set {
+            state.withLock { $0.creatorsDone = newValue }
+            changed.yield()
+        }
     }
 
     /// A snapshot of every member.

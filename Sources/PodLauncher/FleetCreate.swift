@@ -105,9 +105,13 @@ extension RunPodLauncher {
             do {
                 let pod = try await pacer.paced {
                     progress.markCreateSent()
-                    return try await client.createPod(request)
+                    // Once sent, a create is let finish even if the fleet is cancelled (it is bounded by the request
+                    // timeout): then the cleanup knows the pod's ID instead of racing the create with a lookup.
+                    let client = self.client
+                    return try await Task { try await client.createPod(request) }.value
                 }
                 progress.record(podID: pod.id)
+                try Task.checkCancellation()
                 return Pod(pod)
             } catch let error as RunPodAPIError {
                 failure = error

@@ -49,6 +49,13 @@ extension RunPodLauncher {
     /// cancellation, and `FleetFailure` says what became of each. With `minReady` below `count`, the pods that failed
     /// are terminated before the fleet is returned and listed in `Fleet.failures`.
     public func launchFleet(_ spec: LaunchSpec, options: FleetOptions, events: (@Sendable (FleetEvent) -> Void)? = nil) async throws -> Fleet {
+        try await startFleet(spec, options: options, events: events).fleet
+    }
+
+    /// `launchFleet`, also returning the launch's run and launcher, so `withFleet` cleans up with the same pacer.
+    private func startFleet(
+        _ spec: LaunchSpec, options: FleetOptions, events: (@Sendable (FleetEvent) -> Void)?
+    ) async throws -> (fleet: Fleet, run: FleetRun, launcher: RunPodLauncher) {
         do {
             try Self.check(options)
             try Validation.check(spec)
@@ -106,9 +113,10 @@ extension RunPodLauncher {
             }
         }
         let (waits, waited, limited) = pacer.statistics
-        return Fleet(
+        let fleet = Fleet(
             pods: book.readyPods, failures: failures,
             statistics: FleetStatistics(elapsed: run.stopwatch.elapsed, pacingWaits: waits, pacingWaited: waited, rateLimitedResponses: limited))
+        return (fleet, run, fleetLauncher)
     }
 
     /// Launches a fleet, runs `body` with it, and always terminates every pod: on success, error and cancellation.
@@ -118,19 +126,16 @@ extension RunPodLauncher {
     public func withFleet<T: Sendable>(
         _ spec: LaunchSpec, options: FleetOptions, events: (@Sendable (FleetEvent) -> Void)? = nil, _ body: (Fleet) async throws -> T
     ) async throws -> T {
-        let fleet = try await launchFleet(spec, options: options, events: events)
-        let pacer = FleetPacer(client: client, clock: configuration.clock, reserve: 0)
-        let run = FleetRun(
-            spec: spec, options: options, book: FleetBook(identities: [], minReady: 0), pacer: pacer,
-            stopwatch: Stopwatch(clock: configuration.clock), events: events)
+        let (fleet, run, launcher) = try await startFleet(spec, options: options, events: events)
         let result: T
         do {
             result = try await body(fleet)
         } catch {
-            _ = await cleanUpFleet(podIDs: fleet.podIDs, unknown: [], reason: error is CancellationError ? "cancelled" : "body failed", run: run)
+            _ = await launcher.cleanUpFleet(
+                podIDs: fleet.podIDs, unknown: [], reason: error is CancellationError ? "cancelled" : "body failed", run: run)
             throw error
         }
-        let outcome = await cleanUpFleet(podIDs: fleet.podIDs, unknown: [], reason: "done", run: run)
+        let outcome = await launcher.cleanUpFleet(podIDs: fleet.podIDs, unknown: [], reason: "done", run: run)
         if !outcome.leftRunning.isEmpty {
             let error = outcome.errors.values.first ?? .invalidInput("could not confirm the fleet's pods terminated")
             throw FleetFailure(error: error, failures: [], terminated: outcome.terminated, leftRunning: outcome.leftRunning, cleanupErrors: outcome.errors)

@@ -55,10 +55,16 @@ extension RunPodLauncher {
         let finished = await shielded(deadline: deadline) {
             var ids = podIDs
             if !unknown.isEmpty {
-                for _ in 0..<3 {
+                // Creates that were sent but never answered (the single-pod fallback, cancelled): the pod may exist,
+                // possibly only a moment later. Three looks, a poll interval apart.
+                var missing = unknown
+                for attempt in 0..<3 where !missing.isEmpty {
+                    if attempt > 0 { try? await self.sleep(self.configuration.pollSchedule.initial) }
                     guard let pods = try? await run.pacer.paced(priority: .cleanup, { try await self.client.listPods() }) else { continue }
-                    ids += unknown.compactMap { identity in pods.first(where: identity.matches)?.id }.filter { !ids.contains($0) }
-                    break
+                    for identity in missing {
+                        if let id = pods.first(where: identity.matches)?.id, !ids.contains(id) { ids.append(id) }
+                    }
+                    missing.removeAll { identity in pods.contains(where: identity.matches) }
                 }
                 ledger.add(known: ids)
             }

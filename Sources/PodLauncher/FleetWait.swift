@@ -10,11 +10,19 @@ extension RunPodLauncher {
         var tick = 0
         var sinceList: Stopwatch?
         var listDelay = Duration.zero
+        var changes = run.book.changes.makeAsyncIterator()
         while true {
             try Task.checkCancellation()
             if run.book.creatorsDone && run.book.settled { return }
-            let members = run.book.members
-            let waiting = members.indices.filter { [.starting, .probing].contains(members[$0].phase) }
+            var members = run.book.members
+            var waiting = members.indices.filter { [.starting, .probing].contains(members[$0].phase) }
+            if waiting.isEmpty && !run.book.creatorsDone {
+                // Nothing to watch yet: wait for a create (or the end of the creates).
+                _ = await changes.next()
+                try Task.checkCancellation()
+                members = run.book.members
+                waiting = members.indices.filter { [.starting, .probing].contains(members[$0].phase) }
+            }
             if !waiting.isEmpty, sinceList.map({ $0.elapsed >= listDelay }) ?? true {
                 tick += 1
                 try await readFleetStatuses(run, indices: waiting)

@@ -1,0 +1,102 @@
+import Foundation
+import PodLauncher
+import RunPodEmulator
+import Testing
+
+/// `launch --count N` and `run --count N` against the emulator: every pod listed, every pod cleaned up.
+@Suite("fleet commands against the emulator")
+struct FleetCommandTests {
+    static func environment(_ emulator: RunningEmulator) -> [String: String] {
+        EndToEndTests.environment(emulator)
+    }
+
+    static func alive(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
+        await emulator.state().pods.filter(\.alive)
+    }
+
+    @Test("launch --count 3 --json lists every pod, ready and named NAME-1…3, and leaves them running")
+    func launchJSON() async throws {
+        try await withEmulator { emulator in
+            let result = try await runInProcess(
+                ["launch", "--count", "3", "--name", "batch", "--gpu", "NVIDIA RTX A5000", "--json"], environment: Self.environment(emulator))
+            #expect(result.status == 0, "\(result.stderr)")
+            let document = try jsonObject(result.stdout)
+            let pods = try #require(document["pods"] as? [[String: Any]])
+            #expect(pods.compactMap { $0["name"] as? String } == ["batch-1", "batch-2", "batch-3"])
+            #expect(pods.allSatisfy { $0["ready"] as? Bool == true && $0["status"] as? String == "RUNNING" })
+            #expect(document["requested"] as? Int == 3)
+            #expect((document["failed"] as? [Any])?.isEmpty == true)
+            let ids = pods.compactMap { $0["id"] as? String }
+            #expect(Set(ids) == Set(await Self.alive(emulator).map(\.id)))
+            #expect(result.stderr.contains("3/3 ready"))
+            #expect(result.stderr.contains("runpod-launcher terminate \(ids.joined(separator: " "))"))
+
+            let terminate = try await runInProcess(["terminate"] + ids, environment: Self.environment(emulator))
+            #expect(terminate.status == 0)
+            #expect(await Self.alive(emulator).isEmpty)
+        }
+    }
+
+    @Test("one pod that fails: launch --count exits 70, terminates every pod it created, and says so")
+    func onePodFails() async throws {
+        try await withEmulator { emulator in
+            await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails, namePrefix: "batch-2", times: 1))
+            let result = try await runInProcess(
+                ["launch", "--count", "3", "--name", "batch", "--gpu", "NVIDIA RTX A5000", "--json"], environment: Self.environment(emulator))
+            #expect(result.status == 70, "\(result.stderr)")
+            #expect((try jsonObject(result.stdout)["error"] as? [String: Any])?["kind"] as? String == "podFailed")
+            #expect(result.stderr.contains("the fleet created (confirmed gone)"))
+            #expect(await !emulator.state().pods.isEmpty)
+            #expect(await Self.alive(emulator).isEmpty)
+        }
+    }
+
+    @Test("run --count 2 gives COMMAND every pod's ID and URL, and terminates them all")
+    func runFleet() async throws {
+        try await withEmulator { emulator in
+            let script = "echo \"$RUNPOD_POD_IDS\"; echo \"$RUNPOD_POD_URLS\"; echo \"$RUNPOD_POD_ID\"; echo \"$RUNPOD_POD_COUNT\"; exit 4"
+            let result = try await Binary.run(
+                ["run", "--count", "2", "--gpu", "NVIDIA RTX A5000", "--", "sh", "-c", script], environment: Self.environment(emulator))
+            #expect(result.status == 4, "\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            try #require(lines.count == 4, "\(result.stdout)")
+            let state = await emulator.state()
+            let ids = lines[0].split(separator: ",").map(String.init)
+            #expect(Set(ids) == Set(state.pods.map(\.id)) && ids.count == 2)
+            #expect(lines[1].split(separator: ",").map(String.init) == ids.compactMap { emulator.proxyURL(podID: $0, port: 8188)?.absoluteString })
+            #expect(lines[2] == ids.first)
+            #expect(lines[3] == "2")
+            #expect(state.pods.allSatisfy { !$0.alive })
+        }
+    }
+
+    @Test("Ctrl-C during a fleet launch terminates every pod it created and exits 130")
+    func interrupt() async throws {
+        try await withEmulator { emulator in
+            await emulator.addPodFailure(PodFailureRule(mode: .stuckProvisioning))
+            let running = try Binary.start(
+                ["launch", "--count", "4", "--concurrency", "2", "--gpu", "NVIDIA RTX A5000", "--timeout", "60"], environment: Self.environment(emulator))
+            let created = await eventually { await emulator.state().pods.count >= 2 }
+            #expect(created)
+            running.interrupt()
+            let result = await running.result()
+            #expect(result.status == 130, "\(result.stderr)")
+            #expect(result.stderr.contains("the fleet created (confirmed gone)"))
+            #expect(await Self.alive(emulator).isEmpty, "\(result.stderr)")
+        }
+    }
+
+    @Test(
+        "fleet flags that cannot work are usage errors (64) before any request",
+        arguments: [
+            ["launch", "--count", "0"], ["launch", "--count", "3", "--min-ready", "4"], ["launch", "--count", "2", "--no-wait"],
+            ["launch", "--concurrency", "0", "--count", "2"], ["run", "--count", "2", "--min-ready", "3", "--", "true"],
+        ])
+    func usage(arguments: [String]) async throws {
+        try await withEmulator { emulator in
+            let result = try await runInProcess(arguments, environment: Self.environment(emulator))
+            #expect(result.status == 64, "\(result.stderr)")
+            #expect(await emulator.state().pods.isEmpty)
+        }
+    }
+}
