@@ -108,9 +108,10 @@ public struct ProfileError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        let place = line.map { "\(path):\($0)" } ?? path
-        let what = key.map { " key '\($0)'" } ?? ""
-        return "profiles file \(place):\(what) \(message)"
+        var text = "profiles file \(path)"
+        if let line { text += ", line \(line)" }
+        if let key { return text + ", key '\(key)': \(message)" }
+        return text + (line == nil ? " " : ": ") + message
     }
 }
 

@@ -12,7 +12,7 @@ struct ProfileParser {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ProfileError(path: path, line: error.source.begin.line, message: "is not valid TOML: \(error.description).")
+            throw ProfileError(path: path, line: error.source.begin.line, message: "not valid TOML: \(error.description).")
         } catch {
             throw ProfileError(path: path, message: "is not valid TOML.")
         }
@@ -22,7 +22,7 @@ struct ProfileParser {
             guard let section = value.table else {
                 throw ProfileError(
                     path: path, line: locate(key: name, in: nil), key: name,
-                    message: "is outside any profile: put settings under a table header such as [comfyui].")
+                    message: "set outside any profile; put settings under a table header such as [comfyui].")
             }
             profiles.append(try profile(name, section))
         }
@@ -73,7 +73,7 @@ struct ProfileParser {
             default:
                 let known = LaunchProfile.keys.map(\.key)
                 let suggestion = Self.suggest(key, among: known).map { " Did you mean '\($0)'?" } ?? ""
-                throw field.fail("is not a profile setting.\(suggestion) Valid keys: \(known.joined(separator: ", ")).")
+                throw field.fail("unknown key.\(suggestion) Valid keys: \(known.joined(separator: ", ")).")
             }
         }
         if profile.noNetworkVolume == true, profile.networkVolumeIDs != nil {
