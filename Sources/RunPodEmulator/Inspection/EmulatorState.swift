@@ -33,6 +33,11 @@ public struct EmulatorState: Codable, Sendable {
         public var costPerHour: Double
         /// Whether the app answers through the proxy.
         public var appReady: Bool
+        /// When the app last began answering through the proxy, RFC 3339: its scheduled time, so a benchmark can
+        /// measure how late a client noticed. Nil if it never has.
+        public var appReadyAt: String?
+        /// When the current container became RUNNING, RFC 3339; nil unless RUNNING.
+        public var runningAt: String?
         /// Creation time, RFC 3339.
         public var createdAt: String
         /// Termination time, RFC 3339.
@@ -68,7 +73,8 @@ public struct EmulatorState: Codable, Sendable {
                 id: pod.id, name: pod.name, status: pod.status.rawValue, desiredStatus: pod.desiredStatus, alive: pod.alive,
                 createRequest: pod.rawRequest, api: pod.api.rawValue, gpuTypeId: pod.creation.gpuTypeID, gpuCount: pod.creation.gpuCount,
                 dataCenterId: pod.dataCenterID, cloud: pod.cloud.rawValue, networkVolumeId: pod.creation.networkVolumeID,
-                costPerHour: pod.costPerHour, appReady: pod.appReady, createdAt: JSONCoding.timestamp(pod.createdAt),
+                costPerHour: pod.costPerHour, appReady: pod.appReady, appReadyAt: pod.appReadyAt.map(JSONCoding.timestamp),
+                runningAt: pod.startedAt.map(JSONCoding.timestamp), createdAt: JSONCoding.timestamp(pod.createdAt),
                 terminatedAt: pod.terminatedAt.map(JSONCoding.timestamp))
         }
         networkVolumes = world.networkVolumes().map { VolumeState(id: $0.id, name: $0.name, size: $0.size, dataCenterId: $0.dataCenterId) }

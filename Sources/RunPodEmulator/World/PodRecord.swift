@@ -164,6 +164,8 @@ public struct PodRecord: Sendable, Hashable {
     public var terminatedAt: Date?
     /// Whether the app behind the HTTP ports answers (the proxy gives 502 until then).
     public var appReady: Bool
+    /// When the app last began answering: its scheduled time, not when a read noticed it; nil if it never has.
+    public var appReadyAt: Date? = nil
     /// Ports of the running container; empty unless RUNNING.
     public var runtimePorts: [RuntimePort]
     /// Which API created the pod.

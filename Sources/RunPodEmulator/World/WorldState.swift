@@ -149,7 +149,10 @@ struct WorldState: Sendable {
     private mutating func apply(_ event: BootEvent, at time: Date, to pod: inout PodSimulation) {
         for (source, line) in event.logs { appendLog(source: source, line: line, at: time, to: &pod.record) }
         if let error = event.error { pod.record.lastError = error }
-        if let ready = event.appReady { pod.record.appReady = ready }
+        if let ready = event.appReady {
+            pod.record.appReady = ready
+            if ready { pod.record.appReadyAt = time }
+        }
         guard let status = event.status, status != pod.record.status || status == .provisioning else { return }
         setStatus(status, at: time, on: &pod)
     }
