@@ -13,7 +13,8 @@ public struct LauncherConfiguration: Sendable {
     public var clock: any Clock<Duration>
     /// How often the pod is read while waiting (costs API budget).
     public var pollSchedule: PollSchedule
-    /// How often the app port is probed once the pod runs (through the proxy: no API budget).
+    /// How often the app port is probed while waiting, from the first read of the pod on (through the proxy: no API
+    /// budget). Half of it is the typical delay between the app answering and the launcher reporting ready.
     public var probeInterval: Duration
     /// Longest time one probe may take.
     public var probeTimeout: Duration
@@ -31,7 +32,7 @@ public struct LauncherConfiguration: Sendable {
     /// Creates a configuration. Every parameter has the production default.
     public init(
         proxyURLTemplate: String = Defaults.proxyURLTemplate, readyPath: String = Defaults.readyPath, probeApp: Bool = true,
-        clock: any Clock<Duration> = ContinuousClock(), pollSchedule: PollSchedule = .standard, probeInterval: Duration = .milliseconds(400),
+        clock: any Clock<Duration> = ContinuousClock(), pollSchedule: PollSchedule = .standard, probeInterval: Duration = .milliseconds(250),
         probeTimeout: Duration = .seconds(5), probeTransport: any HTTPTransport = AsyncHTTPClientTransport(),
         createRetryPolicy: RetryPolicy = .exponential(maxAttempts: 4, base: .seconds(1), cap: .seconds(15), maxTotal: .seconds(120)),
         terminateTimeout: Duration = .seconds(60), cleanupDeadline: Duration = .seconds(90), credentialSource: CredentialSource? = nil

@@ -1,12 +1,17 @@
 import Foundation
 import Logging
 import RunPodAPI
-import Synchronization
 
-/// Readiness: RUNNING with runtime ports, then the app port answering through the proxy.
+/// Readiness: RUNNING with runtime ports, and the app port answering through the proxy.
 ///
 /// RunPod's `RUNNING` means the container is up, not that the app in it answers, so the first HTTP port is probed at
 /// the proxy URL until it answers with a status below 500 (RunPod's proxy says 502 while nothing listens).
+///
+/// Two clocks run side by side. The API is read on `pollSchedule` (1 s growing to 5 s: it costs rate-limit budget).
+/// The app is probed every `probeInterval` (250 ms) from the first read on, because the proxy costs no budget and
+/// the app usually answers soon after RUNNING: waiting for the next API read would report the pod up to 5 s late.
+/// A probe alone never makes a pod ready: when the app answers before a read has shown RUNNING with ports, one read
+/// confirms at once; ready is always RUNNING + ports (from the API) + the app answering.
 extension RunPodLauncher {
     /// Waits until the pod is RUNNING, publishes its ports, and its app port answers. Does not terminate.
     public func waitForReady(podID: String, timeout: Duration = Defaults.readyTimeout) async throws -> ReadyPod {
@@ -21,50 +26,75 @@ extension RunPodLauncher {
 
     private func pollUntilReady(podID: String, watch: WaitState, stopwatch: Stopwatch, deadline: WaitDeadline) async throws -> ReadyPod {
         let log = logger(podID: podID, operation: "wait")
-        var poll = 0
-        var pod: RunPod.Pod
-        // Phase 1: RUNNING with ports.
+        var wait = ReadinessWait(probeInterval: configuration.probeInterval)
         while true {
-            poll += 1
             try deadline.check()
-            if let current = try await readForWait(podID: podID, watch: watch, stopwatch: stopwatch, log: log) {
-                pod = current
-                if current.status == .running, let ports = current.runtime?.ports, !ports.isEmpty { break }
+            if stopwatch.elapsed >= wait.nextRead {
+                if let pod = try await read(podID, into: &wait, watch: watch, stopwatch: stopwatch, log: log) { return pod }
+            }
+            if let target = wait.target, let due = wait.nextProbe, stopwatch.elapsed >= due {
+                let answer = await probe(target.url)
+                wait.nextProbe = stopwatch.elapsed + wait.probeInterval
+                if let status = answer.status, status < 500 {
+                    if let pod = wait.apiReady {
+                        return finish(pod, podID: podID, port: target.port, httpStatus: status, stopwatch: stopwatch, log: log)
+                    }
+                    // The app answers but no read has shown RUNNING with ports yet: confirm once now (not once per
+                    // probe, so a proxy that answers early cannot drain the API budget), then the schedule goes on.
+                    if !wait.confirmedThisAnswer {
+                        wait.confirmedThisAnswer = true
+                        if let pod = try await read(podID, into: &wait, watch: watch, stopwatch: stopwatch, log: log) { return pod }
+                        if let pod = wait.apiReady {
+                            return finish(pod, podID: podID, port: target.port, httpStatus: status, stopwatch: stopwatch, log: log)
+                        }
+                    }
+                } else {
+                    wait.confirmedThisAnswer = false
+                    if wait.apiReady != nil {
+                        watch.waiting(for: "app port \(target.port) to answer at \(target.url.absoluteString) (last probe: \(answer.summary))")
+                    }
+                }
             }
             try deadline.check()
-            try await sleep(deadline.bounded(configuration.pollSchedule.delay(afterPoll: poll, rateLimit: client.rateLimit)))
+            let next = min(wait.nextRead, wait.nextProbe ?? wait.nextRead)
+            try await sleep(deadline.bounded(next - stopwatch.elapsed))
         }
+    }
 
-        // Phase 2: the app port answers.
-        let httpPorts = Self.httpPorts(of: pod)
-        if configuration.probeApp, let port = httpPorts.first {
+    /// One scheduled (or confirming) read. Returns the ready pod when nothing more is needed: RUNNING with ports and
+    /// no app to probe. Otherwise records what the read showed, starts probing once the app's URL is known, and
+    /// probes at once when RUNNING with ports first shows.
+    private func read(_ podID: String, into wait: inout ReadinessWait, watch: WaitState, stopwatch: Stopwatch, log: Logger) async throws
+        -> ReadyPod?
+    {
+        wait.reads += 1
+        let current = try await readForWait(podID: podID, watch: watch, stopwatch: stopwatch, log: log)
+        wait.nextRead = stopwatch.elapsed + configuration.pollSchedule.delay(afterPoll: wait.reads, rateLimit: client.rateLimit)
+        guard let current else { return nil }  // A transient failure: what the last read showed still stands.
+        let wasReady = wait.apiReady != nil
+        let ready = current.status == .running && !(current.runtime?.ports?.isEmpty ?? true)
+        wait.apiReady = ready ? current : nil
+        let port = configuration.probeApp ? Self.httpPorts(of: current).first : nil
+        guard let port else { return ready ? finish(current, podID: podID, port: nil, httpStatus: nil, stopwatch: stopwatch, log: log) : nil }
+        if wait.target == nil {
             guard let url = configuration.proxyURL(podID: podID, port: port, path: configuration.readyPath) else {
                 throw LauncherError.invalidInput("The proxy URL template \"\(configuration.proxyURLTemplate)\" does not give a valid URL.")
             }
-            watch.waiting(for: "app port \(port) to answer at \(url.absoluteString)")
-            emit(.probing(podID: podID, url: url, elapsed: stopwatch.elapsed))
-            var sinceStatusCheck = Stopwatch(clock: configuration.clock)
-            let statusCheckEvery = configuration.pollSchedule.maximum
-            while true {
-                try deadline.check()
-                let answer = await probe(url)
-                if let status = answer.status, status < 500 {
-                    emit(.appAnswered(podID: podID, port: port, httpStatus: status, elapsed: stopwatch.elapsed))
-                    break
-                }
-                watch.waiting(for: "app port \(port) to answer at \(url.absoluteString) (last probe: \(answer.summary))")
-                // The pod can still die while its app starts: look at it now and then (this costs API budget).
-                if sinceStatusCheck.elapsed >= statusCheckEvery {
-                    if let current = try await readForWait(podID: podID, watch: watch, stopwatch: stopwatch, log: log) { pod = current }
-                    sinceStatusCheck = Stopwatch(clock: configuration.clock)
-                }
-                try deadline.check()
-                try await sleep(deadline.bounded(configuration.probeInterval))
-            }
+            wait.target = (port, url)
+            wait.nextProbe = stopwatch.elapsed
         }
+        if ready && !wasReady, let target = wait.target {
+            watch.waiting(for: "app port \(target.port) to answer at \(target.url.absoluteString)")
+            emit(.probing(podID: podID, url: target.url, elapsed: stopwatch.elapsed))
+            wait.nextProbe = stopwatch.elapsed
+        }
+        return nil
+    }
 
+    private func finish(_ pod: RunPod.Pod, podID: String, port: Int?, httpStatus: Int?, stopwatch: Stopwatch, log: Logger) -> ReadyPod {
+        if let port, let httpStatus { emit(.appAnswered(podID: podID, port: port, httpStatus: httpStatus, elapsed: stopwatch.elapsed)) }
         var urls: [Int: URL] = [:]
-        for port in httpPorts { urls[port] = configuration.proxyURL(podID: podID, port: port) }
+        for port in Self.httpPorts(of: pod) { urls[port] = configuration.proxyURL(podID: podID, port: port) }
         let ready = ReadyPod(
             pod: Pod(pod), urls: urls, sshCommand: pod.ssh?.direct?.command ?? pod.ssh?.proxy?.command, readyAfter: stopwatch.elapsed)
         emit(.ready(ready))
@@ -138,61 +168,6 @@ extension RunPodLauncher {
             return ProbeAnswer(status: response.status, summary: "HTTP \(response.status)")
         } catch {
             return ProbeAnswer(status: nil, summary: (error as? TransportError)?.message ?? "\(error)")
-        }
-    }
-}
-
-/// The end of a wait: `check()` throws `timedOut` with what the wait was still waiting for.
-struct WaitDeadline {
-    var timeout: Duration
-    var stopwatch: Stopwatch
-    var podID: String
-    var watch: WaitState
-
-    func check() throws {
-        guard stopwatch.elapsed >= timeout else { return }
-        let (status, waitingFor) = watch.snapshot
-        throw LauncherError.timedOut(podID: podID, after: timeout, lastStatus: status, waitingFor: waitingFor)
-    }
-
-    /// `delay`, shortened so a sleep never runs past the deadline.
-    func bounded(_ delay: Duration) -> Duration {
-        let remaining = timeout - stopwatch.elapsed
-        return max(.zero, min(delay, remaining))
-    }
-}
-
-/// What the wait has seen, shared between the poller and the deadline (for the timeout message).
-final class WaitState: Sendable {
-    private struct State {
-        var status: RunPod.PodStatus?
-        var waitingFor = "RunPod to report the pod"
-        var lastReadError: String?
-    }
-
-    private let state = Mutex(State())
-
-    /// Records a status; returns the previous one when it changed.
-    func update(status: RunPod.PodStatus) -> (from: RunPod.PodStatus?, Void)? {
-        state.withLock { state in
-            guard state.status != status else { return nil }
-            defer { state.status = status }
-            return (state.status, ())
-        }
-    }
-
-    func waiting(for what: String) {
-        state.withLock {
-            $0.waitingFor = what
-            $0.lastReadError = nil
-        }
-    }
-
-    func readFailed(_ what: String) { state.withLock { $0.lastReadError = what } }
-
-    var snapshot: (RunPod.PodStatus?, String) {
-        state.withLock { state in
-            (state.status, state.waitingFor + (state.lastReadError.map { " (last read of the pod failed: \($0))" } ?? ""))
         }
     }
 }
