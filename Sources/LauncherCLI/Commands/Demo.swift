@@ -4,10 +4,6 @@ import PodLauncher
 import RunPodAPI
 import RunPodEmulator
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// `demo`: the whole lifecycle against an in-process emulator, in a few seconds, with no account.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,9 +67,11 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The first line of the app's answer (status and a short body), for display.
+    /// Uses the launcher's own HTTP transport: URLSession would link FoundationNetworking (libcurl and ~35 more
+    /// shared libraries), which every command then pays for at start-up.
     static func fetch(_ url: URL) async throws -> String {
-        let (data, response) = try await URLSession.shared.data(from: url)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let response = try await AsyncHTTPClientTransport().send(HTTPRequest(method: "GET", url: url, timeout: .seconds(10)))
+        let (data, status) = (response.body, response.status)
         var body = String(decoding: data.prefix(160), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
         if data.count > 160 { body += "…" }
         return "HTTP \(status) \(body)"
