@@ -1,5 +1,6 @@
 """Baseline 2b: the same lifecycle over RunPod REST v2 with `requests`, the way a Python user would write it
-today: resolve the volume's data center, create there, poll until RUNNING with ports, probe, delete, confirm."""
+today: resolve the volume's data center, create there, poll until RUNNING with ports, probe, delete, confirm.
+With BENCH_PRINT_READY=1 it prints `ready <unix time>` the moment it considers the pod ready."""
 import os
 import time
 
@@ -17,7 +18,7 @@ volume.raise_for_status()
 body = {
     "name": f"bench-requests-{os.getpid()}-{time.time_ns()}",
     "image": "bilunsun/comfyuiprod:pod-test-0",
-    "gpu": {"id": "NVIDIA GeForce RTX 4090", "count": 1},
+    "gpu": {"id": os.environ.get("BENCH_GPU", "NVIDIA GeForce RTX 4090"), "count": 1},
     "cloud": "SECURE",
     "dataCenterIds": [volume.json()["dataCenter"]],
     "mounts": {"network": [{"volumeId": volume_id, "path": "/workspace"}]},
@@ -35,11 +36,13 @@ try:
     url = proxy.replace("{podId}", pod_id).replace("{port}", "8188")
     while True:
         try:
-            if requests.get(url + "/", timeout=5).status_code < 500:
+            if requests.get(url + "/", timeout=5).status_code < 500:  # no API key to the proxy
                 break
         except requests.RequestException:
             pass
         time.sleep(poll)
+    if os.environ.get("BENCH_PRINT_READY"):
+        print(f"ready {time.time()}", flush=True)
 finally:
     session.delete(f"{base}/v2/pods/{pod_id}", timeout=30)
     while session.get(f"{base}/v2/pods/{pod_id}", timeout=30).status_code != 404:

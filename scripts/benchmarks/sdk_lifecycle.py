@@ -1,5 +1,6 @@
 """Baseline 2a: the seed's lifecycle with RunPod's Python SDK (GraphQL): create_pod, poll get_pod until the
-container is up, probe the app port through the proxy, terminate_pod. Polls every 2 s as the seed did."""
+container is up, probe the app port through the proxy, terminate_pod. Polls every 2 s as the seed did.
+With BENCH_PRINT_READY=1 it prints `ready <unix time>` the moment it considers the pod ready."""
 import os
 import sys
 import time
@@ -14,7 +15,7 @@ poll = float(os.environ.get("BENCH_SDK_POLL_SECONDS", "2"))
 pod = runpod.create_pod(
     name=f"bench-sdk-{os.getpid()}-{time.time_ns()}",
     image_name="bilunsun/comfyuiprod:pod-test-0",
-    gpu_type_id="NVIDIA GeForce RTX 4090",
+    gpu_type_id=os.environ.get("BENCH_GPU", "NVIDIA GeForce RTX 4090"),
     cloud_type="SECURE",
     network_volume_id=os.environ["BENCH_VOLUME_ID"],
     volume_mount_path="/workspace",
@@ -35,6 +36,8 @@ try:
         except requests.RequestException:
             pass
         time.sleep(poll)
+    if os.environ.get("BENCH_PRINT_READY"):
+        print(f"ready {time.time()}", flush=True)
 finally:
     runpod.terminate_pod(pod_id)
 print(pod_id)
