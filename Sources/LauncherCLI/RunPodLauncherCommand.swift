@@ -31,6 +31,8 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
     /// Named apart from argument parser's `main()`: in top-level code the compiler picks its synchronous `main()`
     /// over an async one of the same name, which would bypass all of the above.
     public static func runAndExit() async -> Never {
+        // First of all: from here on SIGINT/SIGTERM never take their default action (see SignalHandling).
+        SignalHandling.installEarly()
         let status = await execute(Array(CommandLine.arguments.dropFirst()), context: .process)
         Foundation.exit(status)
     }

@@ -13,6 +13,14 @@ public struct MinePod: Sendable, Hashable {
     /// Who looks after it.
     public var ownership: Ownership
 
+    /// Creates a value (``RunPodLauncher/listMinePods(pruneLedger:)`` makes them from RunPod's listing and the ledger).
+    public init(pod: Pod, createdAt: Date?, record: PodLedgerRecord?, ownership: Ownership) {
+        self.pod = pod
+        self.createdAt = createdAt
+        self.record = record
+        self.ownership = ownership
+    }
+
     /// Who looks after a pod this tool created.
     public enum Ownership: Sendable, Hashable {
         /// A launcher process on this machine runs and will terminate it (or hand it over) itself.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PodLauncher
 import RunPodAPI
+import Synchronization
 
 /// What a command works with once its flags are parsed: settings, a logger, the console, and factories for the
 /// RunPod client and the launcher.
@@ -16,6 +17,8 @@ struct Runtime: Sendable {
     /// Resolves settings and sets up logging for the current command.
     static func prepare(_ global: Flags.Global) throws -> Runtime {
         let context = CommandContext.current
+        // From here a command may create a pod: a signal must cancel the work (and its cleanup), not end the process.
+        if context.isProcess { try SignalHandling.beginWork() }
         let settings = try Settings.resolve(global, environment: context.environment)
         if context.isProcess { LoggingSetup.bootstrapProcess(level: settings.logLevel, console: context.console) }
         let logger = LoggingSetup.logger(level: settings.logLevel, console: context.console)
@@ -40,10 +43,42 @@ struct Runtime: Sendable {
             proxyURLTemplate: settings.proxyURLTemplate, readyPath: readiness?.readyPath ?? Defaults.readyPath,
             probeApp: !(readiness?.noProbe ?? false))
         configuration.credentialSource = session.credentialSource
-        guard let reporter else { return RunPodLauncher(client: client, configuration: configuration, logger: logger) }
-        return RunPodLauncher(client: client, configuration: configuration, logger: logger) { reporter.handle($0) }
+        let ledger = ledger()
+        guard let reporter else { return RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: ledger) }
+        return RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: ledger) { reporter.handle($0) }
+    }
+
+    /// The pod ledger at `$XDG_STATE_HOME/runpod-launcher` (else `$HOME/.local/state/runpod-launcher`) of this run's
+    /// environment. In the real process, pods still recorded as ours when it exits normally are marked released
+    /// (left running on purpose, and the user was told), so `list --mine` can tell them from a killed launcher's.
+    func ledger() -> PodLedger? {
+        guard let directory = PodLedger.defaultDirectory(environment: context.environment) else {
+            logger.warning("neither XDG_STATE_HOME nor HOME is set: pods are not recorded locally (list --mine still finds them by their mark)")
+            return nil
+        }
+        let ledger = PodLedger(directory: directory)
+        if context.isProcess { LedgerRelease.atExit(ledger) }
+        return ledger
     }
 
     /// A progress reporter on this run's stderr.
     func reporter() -> ProgressReporter { ProgressReporter(console: console, session: session) }
+}
+
+/// Marks this process's ledger records released when it exits normally (`exit`, not a kill or a crash).
+enum LedgerRelease {
+    private static let ledgers = Mutex<[PodLedger]>([])
+
+    /// Releases `ledger`'s records of this process at exit.
+    static func atExit(_ ledger: PodLedger) {
+        let first = ledgers.withLock { ledgers in
+            defer { if !ledgers.contains(ledger) { ledgers.append(ledger) } }
+            return ledgers.isEmpty
+        }
+        if first { atexit { LedgerRelease.releaseAll() } }
+    }
+
+    private static func releaseAll() {
+        for ledger in ledgers.withLock({ $0 }) { ledger.release(ownedBy: .current) }
+    }
 }
