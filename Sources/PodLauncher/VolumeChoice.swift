@@ -10,6 +10,13 @@ public struct VolumeChoice: Sendable, Hashable {
     /// The highest-priority GPU the catalog shows in stock there; nil when no volume's data center had any
     /// (the first volume is used, and placement reports the shortage).
     public var gpuTypeID: String?
+
+    /// Creates a choice.
+    public init(volumeID: String, dataCenterID: String, gpuTypeID: String?) {
+        self.volumeID = volumeID
+        self.dataCenterID = dataCenterID
+        self.gpuTypeID = gpuTypeID
+    }
 }
 
 extension RunPodLauncher {

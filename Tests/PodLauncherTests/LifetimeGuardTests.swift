@@ -1,0 +1,98 @@
+import Foundation
+import PodLauncher
+import RunPodAPI
+import RunPodEmulator
+import Testing
+
+@Suite("lifetime and cost limits terminate the pod when crossed")
+struct LifetimeGuardTests {
+    /// The limit behind a failure, when it was one.
+    func exceeded(_ error: any Error) -> PodLimitExceeded? {
+        (error as? LauncherFailure)?.error as? PodLimitExceeded
+    }
+
+    @Test("max lifetime crossed while the body runs: the body is cancelled, the pod terminated, the error says why")
+    func lifetimeDuringBody() async throws {
+        try await withEmulator { emulator in
+            let started = ContinuousClock.now
+            let error = await #expect(throws: LauncherFailure.self) {
+                try await surfaceLauncher(emulator).withPod(
+                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30), options: LaunchOptions(limits: PodLimits(maxLifetime: .milliseconds(400)))
+                ) { _ in
+                    try await Task.sleep(for: .seconds(60))
+                }
+            }
+            let failure = try #require(error)
+            let limit = try #require(exceeded(failure))
+            #expect(limit.limit == .lifetime(.milliseconds(400)))
+            #expect(limit.elapsed >= .milliseconds(400))
+            #expect(abs(limit.costPerHour - 0.40) < 1e-9)
+            #expect(failure.podLeftRunning == false)
+            #expect(failure.description.contains("reached its max lifetime of 400ms"))
+            #expect(failure.description.contains("was terminated"))
+            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(await alivePods(emulator).isEmpty)
+        }
+    }
+
+    @Test("max cost crossed: the cost limit fires at maxCost / rate, with the cost so far in the message")
+    func costLimit() async throws {
+        try await withEmulator { emulator in
+            // H100 at $2.99/h: $0.0003 is reached after ~0.36 s.
+            let options = LaunchOptions(limits: PodLimits(maxCost: 0.0003))
+            let error = await #expect(throws: LauncherFailure.self) {
+                try await surfaceLauncher(emulator).withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA H100 80GB HBM3"]), timeout: .seconds(30), options: options) {
+                    _ in try await Task.sleep(for: .seconds(60))
+                }
+            }
+            let limit = try #require(error.flatMap { exceeded($0) })
+            #expect(limit.limit == .cost(0.0003))
+            #expect(limit.costSoFar >= 0.0003 * 0.99)
+            #expect(limit.elapsed >= .milliseconds(350))
+            #expect(limit.description.contains("max cost of $0.0003"))
+            #expect(await alivePods(emulator).isEmpty)
+        }
+    }
+
+    @Test("a limit crossed while the pod is still starting terminates it before it is ready, even with keepOnFailure")
+    func limitDuringWait() async throws {
+        // Time scale 0.05: the pod needs seconds to start, the limit is 300 ms.
+        try await withEmulator(EmulatorOptions(port: 0, timeScale: 0.05)) { emulator in
+            let options = LaunchOptions(limits: PodLimits(maxLifetime: .milliseconds(300)))
+            let error = await #expect(throws: LauncherFailure.self) {
+                try await surfaceLauncher(emulator).launchUntilReady(
+                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(60), keepOnFailure: true, options: options)
+            }
+            let failure = try #require(error)
+            #expect(exceeded(failure)?.limit == .lifetime(.milliseconds(300)))
+            #expect(failure.podID != nil)
+            #expect(failure.podLeftRunning == false)
+            #expect(await alivePods(emulator).isEmpty)
+        }
+    }
+
+    @Test("a body that finishes inside the limits returns its value and the pod is terminated")
+    func withinLimits() async throws {
+        try await withEmulator { emulator in
+            let options = LaunchOptions(limits: PodLimits(maxLifetime: .seconds(60), maxCost: 10))
+            let id = try await surfaceLauncher(emulator).withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30), options: options) {
+                ready in ready.pod.id
+            }
+            #expect(await emulator.pod(id: id)?.alive == false)
+        }
+    }
+
+    @Test(
+        "the first limit crossed is the one reported",
+        arguments: [
+            (PodLimits(maxLifetime: .seconds(3600), maxCost: 1), 2.0, PodLimitExceeded.Limit.cost(1), Duration.seconds(1800)),
+            (PodLimits(maxLifetime: .seconds(600), maxCost: 1), 2.0, .lifetime(.seconds(600)), .seconds(600)),
+            (PodLimits(maxCost: 1), 0.0, nil, nil),
+            (PodLimits(maxLifetime: .seconds(5), maxCost: 1), 0.0, .lifetime(.seconds(5)), .seconds(5)),
+        ] as [(PodLimits, Double, PodLimitExceeded.Limit?, Duration?)])
+    func crossing(limits: PodLimits, rate: Double, limit: PodLimitExceeded.Limit?, age: Duration?) {
+        let crossing = limits.crossing(costPerHour: rate)
+        #expect(crossing?.limit == limit)
+        #expect(crossing?.age == age)
+    }
+}
