@@ -111,7 +111,8 @@ public struct PodLedger: Sendable, Hashable {
     /// `pods/<podID>.json`; an ID that is not a plain file name (RunPod's are alphanumeric) is hex-encoded so a
     /// hostile answer cannot point outside the directory.
     func fileURL(podID: String) throws -> URL {
-        let plain = !podID.isEmpty && podID.count <= 128 && !podID.hasPrefix(".") && !podID.hasPrefix("x-")
+        let plain =
+            !podID.isEmpty && podID.count <= 128 && !podID.hasPrefix(".") && !podID.hasPrefix("x-")
             && podID.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
         let base = plain ? podID : "x-" + podID.utf8.map { String(format: "%02x", $0) }.joined()
         guard base.count <= 250 else { throw Failure(path: podsDirectory.path, reason: "pod ID too long for a file name") }

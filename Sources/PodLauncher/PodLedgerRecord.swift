@@ -46,7 +46,12 @@ public struct PodLedgerRecord: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case format, podID = "podId", name, createdAt, costPerHour = "costPerHr", launchID = "launchId", owner, apiHost, releasedAt
+        case format
+        case podID = "podId"
+        case name, createdAt
+        case costPerHour = "costPerHr"
+        case launchID = "launchId"
+        case owner, apiHost, releasedAt
     }
 
     /// The API host key of `url`: `host` or `host:port` (loopback emulators differ only by port).

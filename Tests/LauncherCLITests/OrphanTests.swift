@@ -188,14 +188,19 @@ struct OrphanTests {
         #expect(result.stderr.contains("--older-than"))
     }
 
-    @Test("--older-than reads whole units, largest first", arguments: [("45s", 45), ("30m", 1800), ("2h", 7200), ("1d", 86_400), ("1h30m", 5400), ("1d2h3m4s", 93_784)])
+    @Test(
+        "--older-than reads whole units, largest first",
+        arguments: [("45s", 45), ("30m", 1800), ("2h", 7200), ("1d", 86_400), ("1h30m", 5400), ("1d2h3m4s", 93_784)])
     func olderThanAccepts(_ value: String, seconds: Int64) throws {
         #expect(try AgeArgument.parse(value) == .seconds(seconds))
     }
 
     @Test(
         "terminate's --all-mine conflicts with POD_IDs, and its options need it",
-        arguments: [["terminate", "--all-mine", "abc"], ["terminate", "abc", "--older-than", "1h"], ["terminate", "abc", "--include-owned"], ["terminate", "abc", "--dry-run"], ["terminate"]])
+        arguments: [
+            ["terminate", "--all-mine", "abc"], ["terminate", "abc", "--older-than", "1h"], ["terminate", "abc", "--include-owned"],
+            ["terminate", "abc", "--dry-run"], ["terminate"],
+        ])
     func allMineUsage(_ arguments: [String]) async throws {
         let result = try await runInProcess(arguments)
         #expect(result.status == 64, "\(result.stderr)")

@@ -56,7 +56,9 @@ struct PodLedgerTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: ledger.podsDirectory.appendingPathComponent("pod01.json").path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let text = try String(contentsOf: ledger.podsDirectory.appendingPathComponent("pod01.json"), encoding: .utf8)
-        for key in ["\"podId\"", "\"name\"", "\"createdAt\"", "\"costPerHr\"", "\"launchId\"", "\"owner\"", "\"pid\"", "\"startToken\"", "\"apiHost\""] {
+        for key in [
+            "\"podId\"", "\"name\"", "\"createdAt\"", "\"costPerHr\"", "\"launchId\"", "\"owner\"", "\"pid\"", "\"startToken\"", "\"apiHost\"",
+        ] {
             #expect(text.contains(key), "missing \(key) in \(text)")
         }
         try ledger.remove(podID: "pod01")
@@ -179,7 +181,8 @@ struct PodLedgerLauncherTests {
             let ledger = try temporaryLedger()
             let pod = try await Self.launcher(emulator, ledger: ledger).launchPod(LaunchSpec())
             let state = try #require(await emulator.state().pods.first)
-            guard case .object(let body) = state.createRequest, case .object(let env)? = body["env"], case .string(let launchID)? = env[PodIdentity.launchIDKey]
+            guard case .object(let body) = state.createRequest, case .object(let env)? = body["env"],
+                case .string(let launchID)? = env[PodIdentity.launchIDKey]
             else {
                 Issue.record("no launch ID in \(state.createRequest)")
                 return

@@ -55,8 +55,9 @@ struct ListCommand: AsyncParsableCommand, JSONOutputCommand {
         let console = runtime.console
         for url in listing.unreadableRecords { console.err("warning: unreadable ledger record \(url.path) (left in place).") }
         if !listing.prunedRecords.isEmpty {
-            console.err("forgot \(listing.prunedRecords.count) local record(s) of pods RunPod no longer has: "
-                + listing.prunedRecords.map(\.podID).joined(separator: ", ") + ".")
+            console.err(
+                "forgot \(listing.prunedRecords.count) local record(s) of pods RunPod no longer has: "
+                    + listing.prunedRecords.map(\.podID).joined(separator: ", ") + ".")
         }
         if output.json {
             let document = MinePodListJSON(
@@ -82,7 +83,8 @@ struct ListCommand: AsyncParsableCommand, JSONOutputCommand {
         if orphans.isEmpty {
             summary += "; none orphaned."
         } else {
-            summary += ", \(orphans.count) ORPHANED (\(ProgressDrawing.price(billing)) with no launcher watching). "
+            summary +=
+                ", \(orphans.count) ORPHANED (\(ProgressDrawing.price(billing)) with no launcher watching). "
                 + "Terminate them with: runpod-launcher terminate --all-mine"
         }
         console.err(summary)

@@ -123,7 +123,8 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         }
         if output.json {
             let failures = failed.map { TerminateJSON.Failed(id: $0.0, kind: $0.1.kind, message: $0.1.message) }
-            console.out(JSONOutput.encode(AllMineJSON(dryRun: false, selected: ids, terminated: terminated, failed: failures, skipped: selection.skipped)))
+            console.out(
+                JSONOutput.encode(AllMineJSON(dryRun: false, selected: ids, terminated: terminated, failed: failures, skipped: selection.skipped)))
         } else {
             for id in terminated { console.out(id) }
         }
@@ -186,7 +187,10 @@ struct AllMineJSON: Encodable {
     var failed: [TerminateJSON.Failed]
     var skipped: [Skipped]
 
-    init(dryRun: Bool, selected: [String], terminated: [String], failed: [TerminateJSON.Failed], skipped: [(pod: MinePod, reason: MinePodSelection.SkipReason)]) {
+    init(
+        dryRun: Bool, selected: [String], terminated: [String], failed: [TerminateJSON.Failed],
+        skipped: [(pod: MinePod, reason: MinePodSelection.SkipReason)]
+    ) {
         self.dryRun = dryRun
         self.selected = selected
         self.terminated = terminated
