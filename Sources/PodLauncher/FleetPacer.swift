@@ -11,8 +11,10 @@ import Synchronization
 /// flight are subtracted from each report, since the server has not counted them yet. A 429 (with its `Retry-After`)
 /// blocks every launch call until the time it names.
 final class FleetPacer: Sendable {
-    /// Who is asking: cleanup may spend the reserve, launches may not.
-    enum Priority { case launch, cleanup }
+    /// Who is asking. Creates (and placement) leave the reserve for cleanup; status polls may use all of it but
+    /// one request, since a fleet that cannot see its pods get ready would otherwise sit out a whole window; cleanup
+    /// may spend everything.
+    enum Priority { case launch, poll, cleanup }
 
     private struct State {
         /// Requests the window still allows, by our estimate; nil while unknown.
@@ -57,7 +59,7 @@ final class FleetPacer: Sendable {
             let now = stopwatch.elapsed
             let wait: Duration? = state.withLock { state in
                 if let until = state.blockedUntil {
-                    if now < until, priority == .launch { return until - now }
+                    if now < until, priority != .cleanup { return until - now }
                     state.blockedUntil = nil
                 }
                 if let resetAt = state.resetAt, now >= resetAt {
@@ -66,7 +68,12 @@ final class FleetPacer: Sendable {
                     state.resetAt = state.windowLength.map { now + $0 }
                 }
                 // The reserve never takes more than a tenth of a small quota.
-                let floor = priority == .launch ? min(reserve, state.quota.map { $0 / 10 } ?? reserve) : 0
+                let floor =
+                    switch priority {
+                    case .launch: min(reserve, state.quota.map { $0 / 10 } ?? reserve)
+                    case .poll: 1
+                    case .cleanup: 0
+                    }
                 if let remaining = state.remaining, remaining - cost < floor {
                     if let resetAt = state.resetAt { return max(resetAt - now, .milliseconds(50)) }
                     // No reset time reported: spread what the policy allows.

@@ -45,7 +45,7 @@ extension RunPodLauncher {
     private func readFleetStatuses(_ run: FleetRun, indices: [Int]) async throws {
         let pods: [RunPod.Pod]
         do {
-            pods = try await run.pacer.paced { try await client.listPods() }
+            pods = try await run.pacer.paced(priority: .poll) { try await client.listPods() }
         } catch let error as RunPodAPIError {
             switch error.kind {
             case .http(401), .http(403): throw FleetStop(error: map(error))
