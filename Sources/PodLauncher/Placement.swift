@@ -158,9 +158,14 @@ extension RunPodLauncher {
                         + ". This is a bug in runpod-launcher or an unsupported option; please report it.")
             case .http(404):
                 throw map(failure, notFound: request.mounts?.network?.first.map { ("network volume", $0.volumeId) })
-            case .http(429), .http(500...), .transport, .timeout, .malformedResponse:
-                // The pod may exist even though the answer says otherwise (lost answer, a gateway 5xx after the
-                // create went through, an unreadable 201): look before sending another create.
+            case .timeout, .transport where failure.mayHaveBeenApplied:
+                // The create reached RunPod and no answer came back: RunPod may still be working on it, and a
+                // second create sent now could make a second pod when the first one lands. Wait for this one
+                // instead (as long again as the request was given), adopt it, and never send another.
+                return .created(try await awaitUnansweredCreate(identity, after: failure))
+            case .http(429), .http(500...), .transport, .malformedResponse:
+                // The pod may exist even though the answer says otherwise (a gateway 5xx after the create went
+                // through, an unreadable 201): look before sending another create.
                 if failure.mayHaveBeenApplied || failure.status.map({ $0 >= 500 }) == true || failure.kind == .malformedResponse {
                     if let pod = try await findCreatedPod(identity, after: failure) { return .created(pod) }
                 }
@@ -177,6 +182,40 @@ extension RunPodLauncher {
                 throw map(failure)
             }
         }
+    }
+
+    /// After a create that got no answer: looks for this launch's pod until it shows up or the settle time passes
+    /// (the request timeout again, on the wall clock: it is RunPod's processing time, not part of a schedule a test
+    /// clock speeds up). Throws `unreachable` (or the listing's error) when the pod does not show up; no second
+    /// create is sent, and the launch's cleanup looks once more before it gives up.
+    private func awaitUnansweredCreate(_ identity: PodIdentity, after failure: RunPodAPIError) async throws -> RunPod.Pod {
+        let settle = client.requestTimeout
+        let wallClock = ContinuousClock()
+        let start = wallClock.now
+        var looks = 0
+        var lookupError: RunPodAPIError?
+        while true {
+            looks += 1
+            do {
+                if let pod = try await findCreatedPod(identity, after: failure) { return pod }
+                lookupError = nil
+            } catch let error as LauncherError {
+                switch error {
+                case .unreachable(let apiError), .malformedResponse(let apiError): lookupError = apiError  // Look again.
+                default: throw error
+                }
+            }
+            let remaining = settle - (wallClock.now - start)
+            guard remaining > .zero else { break }
+            try await wallClock.sleep(for: min(configuration.pollSchedule.delay(afterPoll: looks, rateLimit: client.rateLimit), remaining))
+        }
+        if let lookupError { throw map(lookupError) }
+        var final = failure
+        final.message =
+            "createPod got no answer for pod \"\(identity.name)\" (\(failure.message)), and the pod did not show up within "
+            + "\(formatDuration(settle)) more. No second create was sent (it could make a second pod); if the pod appears later, "
+            + "`runpod-launcher list --mine` shows it and `runpod-launcher terminate ID` removes it."
+        throw map(final)
     }
 
     /// Lists pods and returns this launch's pod if RunPod has it.
