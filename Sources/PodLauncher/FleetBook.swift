@@ -122,19 +122,17 @@ final class FleetBook: Sendable {
     /// The ready pods, in fleet order.
     var readyPods: [ReadyPod] { state.withLock { $0.members.compactMap(\.ready) } }
 
-    /// Every pod the fleet knows it created, and the identities of creates sent whose pod is not known (yet).
-    var cleanupTargets: (podIDs: [String], unknown: [PodIdentity]) {
+    /// Every pod the fleet knows it created, and the identities of every create sent: the cleanup looks for those
+    /// too, to find a pod whose create was never answered, or a second pod a late-landing create made.
+    var cleanupTargets: (podIDs: [String], lookFor: [PodIdentity]) {
         state.withLock { state in
             var ids: [String] = []
-            var unknown: [PodIdentity] = []
+            var lookFor: [PodIdentity] = []
             for member in state.members {
-                if let id = member.pod?.id ?? member.progress.podID {
-                    ids.append(id)
-                } else if member.progress.createSent {
-                    unknown.append(member.identity)
-                }
+                if let id = member.pod?.id ?? member.progress.podID { ids.append(id) }
+                if member.progress.createSent { lookFor.append(member.identity) }
             }
-            return (ids, unknown)
+            return (ids, lookFor)
         }
     }
 }

@@ -132,21 +132,41 @@ extension RunPodLauncher {
     private func createBySinglePodPath(
         _ spec: LaunchSpec, identity: PodIdentity, progress: LaunchProgress, after failure: RunPodAPIError, pacer: FleetPacer
     ) async throws -> Pod {
-        if failure.mayHaveBeenApplied || (failure.status ?? 0) >= 500 || failure.kind == .malformedResponse {
-            let pods: [RunPod.Pod]
-            do {
-                pods = try await pacer.paced { try await client.listPods() }
-            } catch let error as RunPodAPIError {
-                var combined = error
-                combined.message =
-                    "a create for pod \"\(identity.name)\" may have gone through (\(failure.message)), and listing pods to check failed: "
-                    + "\(error.message)."
-                throw map(combined)
+        // A create that reached RunPod and got no answer may still land later: a second create sent now could make a
+        // second pod. Look for this one for as long again as the request was given (RunPod's processing time, so on
+        // the wall clock), and never send another.
+        let unanswered = failure.mayHaveBeenApplied && (failure.kind == .timeout || failure.kind == .transport)
+        if unanswered || failure.mayHaveBeenApplied || (failure.status ?? 0) >= 500 || failure.kind == .malformedResponse {
+            let wallClock = ContinuousClock()
+            let settleBy = wallClock.now + (unanswered ? client.requestTimeout : .zero)
+            var looks = 0
+            while true {
+                looks += 1
+                let pods: [RunPod.Pod]
+                do {
+                    pods = try await pacer.paced { try await client.listPods() }
+                } catch let error as RunPodAPIError {
+                    var combined = error
+                    combined.message =
+                        "a create for pod \"\(identity.name)\" may have gone through (\(failure.message)), and listing pods to check failed: "
+                        + "\(error.message)."
+                    throw map(combined)
+                }
+                if let pod = pods.first(where: identity.matches) {
+                    logger(podID: pod.id, operation: "fleet").notice("adopted pod created by a create whose answer was lost")
+                    progress.record(podID: pod.id)
+                    return Pod(pod)
+                }
+                let remaining = settleBy - wallClock.now
+                guard remaining > .zero else { break }
+                try await wallClock.sleep(for: min(configuration.pollSchedule.delay(afterPoll: looks), remaining))
             }
-            if let pod = pods.first(where: identity.matches) {
-                logger(podID: pod.id, operation: "fleet").notice("adopted pod created by a create whose answer was lost")
-                progress.record(podID: pod.id)
-                return Pod(pod)
+            if unanswered {
+                var final = failure
+                final.message =
+                    "createPod got no answer for pod \"\(identity.name)\" (\(failure.message)), and the pod did not show up within "
+                    + "\(formatDuration(client.requestTimeout)) more; no second create was sent (it could make a second pod)."
+                throw map(final)
             }
         }
         // Volume + catalog + create(s): up to three requests, more on retries.

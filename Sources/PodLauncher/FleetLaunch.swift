@@ -12,7 +12,8 @@ final class FleetRun: Sendable {
     let stopwatch: Stopwatch
     let events: (@Sendable (FleetEvent) -> Void)?
 
-    init(spec: LaunchSpec, options: FleetOptions, book: FleetBook, pacer: FleetPacer, stopwatch: Stopwatch, events: (@Sendable (FleetEvent) -> Void)?) {
+    init(spec: LaunchSpec, options: FleetOptions, book: FleetBook, pacer: FleetPacer, stopwatch: Stopwatch, events: (@Sendable (FleetEvent) -> Void)?)
+    {
         self.spec = spec
         self.options = options
         self.book = book
@@ -90,7 +91,7 @@ extension RunPodLauncher {
                 }
             let targets = book.cleanupTargets
             let reason = stop is CancellationError ? "cancelled" : "fleet failed"
-            let outcome = await fleetLauncher.cleanUpFleet(podIDs: targets.podIDs, unknown: targets.unknown, reason: reason, run: run)
+            let outcome = await fleetLauncher.cleanUpFleet(podIDs: targets.podIDs, lookFor: targets.lookFor, reason: reason, run: run)
             throw FleetFailure(
                 error: stop, failures: book.failures, terminated: outcome.terminated, leftRunning: outcome.leftRunning,
                 cleanupErrors: outcome.errors)
@@ -99,13 +100,13 @@ extension RunPodLauncher {
         // With minReady below count: give up the pods that failed, and confirm them gone before returning.
         let failures = book.failures
         let failedIDs = failures.compactMap(\.podID)
-        let unknown = book.members.filter { $0.phase == .failed && $0.pod == nil && $0.progress.podID == nil && $0.progress.createSent }
+        let unknown = book.members.filter { $0.phase == .failed && $0.progress.createSent }
         if !failedIDs.isEmpty || !unknown.isEmpty {
-            let outcome = await fleetLauncher.cleanUpFleet(podIDs: failedIDs, unknown: unknown.map(\.identity), reason: "gave up on it", run: run)
+            let outcome = await fleetLauncher.cleanUpFleet(podIDs: failedIDs, lookFor: unknown.map(\.identity), reason: "gave up on it", run: run)
             if !outcome.leftRunning.isEmpty {
                 // A pod we meant to give up still bills: that is a failure of the whole launch; stop the ready ones too.
                 let ready = book.readyPods.map(\.pod.id)
-                let more = await fleetLauncher.cleanUpFleet(podIDs: ready, unknown: [], reason: "fleet failed", run: run)
+                let more = await fleetLauncher.cleanUpFleet(podIDs: ready, lookFor: [], reason: "fleet failed", run: run)
                 let error = outcome.errors.values.first ?? .invalidInput("could not confirm failed pods terminated")
                 throw FleetFailure(
                     error: error, failures: failures, terminated: outcome.terminated + more.terminated,
@@ -132,13 +133,14 @@ extension RunPodLauncher {
             result = try await body(fleet)
         } catch {
             _ = await launcher.cleanUpFleet(
-                podIDs: fleet.podIDs, unknown: [], reason: error is CancellationError ? "cancelled" : "body failed", run: run)
+                podIDs: fleet.podIDs, lookFor: [], reason: error is CancellationError ? "cancelled" : "body failed", run: run)
             throw error
         }
-        let outcome = await launcher.cleanUpFleet(podIDs: fleet.podIDs, unknown: [], reason: "done", run: run)
+        let outcome = await launcher.cleanUpFleet(podIDs: fleet.podIDs, lookFor: [], reason: "done", run: run)
         if !outcome.leftRunning.isEmpty {
             let error = outcome.errors.values.first ?? .invalidInput("could not confirm the fleet's pods terminated")
-            throw FleetFailure(error: error, failures: [], terminated: outcome.terminated, leftRunning: outcome.leftRunning, cleanupErrors: outcome.errors)
+            throw FleetFailure(
+                error: error, failures: [], terminated: outcome.terminated, leftRunning: outcome.leftRunning, cleanupErrors: outcome.errors)
         }
         return result
     }
@@ -149,7 +151,8 @@ extension RunPodLauncher {
             throw LauncherError.invalidInput("The concurrency must be at least 1 (got \(options.concurrency)).")
         }
         guard (1...options.count).contains(options.minReady) else {
-            throw LauncherError.invalidInput("The minimum ready count must be between 1 and the pod count \(options.count) (got \(options.minReady)).")
+            throw LauncherError.invalidInput(
+                "The minimum ready count must be between 1 and the pod count \(options.count) (got \(options.minReady)).")
         }
         try Validation.check(timeout: options.timeout)
     }

@@ -59,8 +59,11 @@ final class FleetPacer: Sendable {
             let now = stopwatch.elapsed
             let wait: Duration? = state.withLock { state in
                 if let until = state.blockedUntil {
-                    if now < until, priority != .cleanup { return until - now }
-                    state.blockedUntil = nil
+                    if now < until {
+                        if priority != .cleanup { return until - now }
+                    } else {
+                        state.blockedUntil = nil
+                    }
                 }
                 if let resetAt = state.resetAt, now >= resetAt {
                     // A new window: the full quota, less what is already on its way.

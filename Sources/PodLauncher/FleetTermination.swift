@@ -44,9 +44,9 @@ extension RunPodLauncher {
     ///
     /// Deletes go out at most `concurrency` at a time, paced (cleanup may spend the budget launches leave
     /// aside); then one `GET /v2/pods` per tick confirms them gone, instead of one read per pod. Creates that were
-    /// sent but whose pod is not known (an answer lost to a cancellation) are looked for by identity first. The
+    /// sent are looked for by identity first (`lookFor`): a pod whose create answer was lost, or a second pod. The
     /// deadline is `cleanupDeadline`, stretched by the time the rate limit needs for this many deletes.
-    func cleanUpFleet(podIDs: [String], unknown: [PodIdentity], reason: String, run: FleetRun) async -> FleetCleanupOutcome {
+    func cleanUpFleet(podIDs: [String], lookFor unknown: [PodIdentity], reason: String, run: FleetRun) async -> FleetCleanupOutcome {
         let ledger = FleetCleanupLedger(known: podIDs)
         var deadline = configuration.cleanupDeadline
         if let policy = run.pacer.policy, policy.quota > 0 {
@@ -55,14 +55,14 @@ extension RunPodLauncher {
         let finished = await shielded(deadline: deadline) {
             var ids = podIDs
             if !unknown.isEmpty {
-                // Creates that were sent but never answered (the single-pod fallback, cancelled): the pod may exist,
-                // possibly only a moment later. Three looks, a poll interval apart.
+                // Every create sent, looked for by identity: one never answered (the pod may show up a moment
+                // later, so up to three looks a poll interval apart), or a second pod a late create made.
                 var missing = unknown
                 for attempt in 0..<3 where !missing.isEmpty {
                     if attempt > 0 { try? await self.sleep(self.configuration.pollSchedule.initial) }
                     guard let pods = try? await run.pacer.paced(priority: .cleanup, { try await self.client.listPods() }) else { continue }
                     for identity in missing {
-                        if let id = pods.first(where: identity.matches)?.id, !ids.contains(id) { ids.append(id) }
+                        for pod in pods where identity.matches(pod) && !ids.contains(pod.id) { ids.append(pod.id) }
                     }
                     missing.removeAll { identity in pods.contains(where: identity.matches) }
                 }

@@ -64,7 +64,9 @@ extension RunPodLauncher {
                     member.missingReads += 1
                     return member.missingReads
                 }
-                if misses >= 3 { try run.fail(index: index, .podFailed(podID: id, status: .terminated, message: "the pod disappeared from RunPod's pod list")) }
+                if misses >= 3 {
+                    try run.fail(index: index, .podFailed(podID: id, status: .terminated, message: "the pod disappeared from RunPod's pod list"))
+                }
                 continue
             }
             let changed = run.book.update(index: index) { member -> Bool in

@@ -75,7 +75,8 @@ struct FleetCommandTests {
         try await withEmulator { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .stuckProvisioning))
             let running = try Binary.start(
-                ["launch", "--count", "4", "--concurrency", "2", "--gpu", "NVIDIA RTX A5000", "--timeout", "60"], environment: Self.environment(emulator))
+                ["launch", "--count", "4", "--concurrency", "2", "--gpu", "NVIDIA RTX A5000", "--timeout", "60"],
+                environment: Self.environment(emulator))
             let created = await eventually { await emulator.state().pods.count >= 2 }
             #expect(created)
             running.interrupt()

@@ -112,6 +112,19 @@ struct FleetTests {
         }
     }
 
+    @Test("a create whose answer is lost is adopted, never sent twice: exactly N pods, all cleaned up")
+    func lostCreateAnswer() async throws {
+        try await withFleetWorld { emulator, launcher, _ in
+            await emulator.setFaults([FaultRule(operation: "createPod", kind: .dropConnectionAfterApply, times: 2)])
+            let ids = try await launcher.withFleet(spec, options: FleetOptions(count: 4, concurrency: 2)) { fleet in fleet.podIDs }
+            let state = await emulator.state()
+            #expect(ids.count == 4)
+            #expect(state.pods.count == 4)
+            #expect(Set(state.pods.map(\.id)) == Set(ids))
+            #expect(state.pods.allSatisfy { !$0.alive })
+        }
+    }
+
     @Test("with minReady below count the fleet goes on without a failed pod, and terminates that one")
     func minReady() async throws {
         try await withFleetWorld { emulator, launcher, _ in

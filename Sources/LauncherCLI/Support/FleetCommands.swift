@@ -159,7 +159,8 @@ final class FleetProgress: Sendable {
             for each in failure.failures { reporter.message("  \(each.description)") }
         }
         if !failure.terminated.isEmpty {
-            reporter.message("terminated \(failure.terminated.count) pod\(failure.terminated.count == 1 ? "" : "s") the fleet created (confirmed gone).")
+            reporter.message(
+                "terminated \(failure.terminated.count) pod\(failure.terminated.count == 1 ? "" : "s") the fleet created (confirmed gone).")
         }
         if !failure.leftRunning.isEmpty {
             reporter.message(
