@@ -131,6 +131,7 @@ struct WorldState: Sendable {
 
     /// Applies every start-up event of the pod's current boot whose time has come.
     mutating func advance(id: String, now: Date, timeScale: Double) {
+        enforcePodSideDeadline(id: id, now: now)  // runpod-launcher's opt-in wrapper (PodSideDeadline.swift)
         guard var pod = pods[id], let applied = pod.applied, applied != pod.scheduleLength else { return }
         let schedule = bootSchedule(for: pod, timings: timings, timeScale: timeScale)
         pod.scheduleLength = schedule.count
