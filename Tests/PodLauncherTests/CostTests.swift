@@ -55,9 +55,11 @@ struct CostTests {
         #expect(cost.summary == "ran 1m30s at $0.690/h ≈ $0.02")
     }
 
-    @Test("durations parse as people write them", arguments: [
-        ("90s", 90.0), ("10m", 600), ("2h", 7200), ("1h30m", 5400), ("1.5h", 5400), ("250ms", 0.25), ("45", 45), ("1d", 86400),
-    ])
+    @Test(
+        "durations parse as people write them",
+        arguments: [
+            ("90s", 90.0), ("10m", 600), ("2h", 7200), ("1h30m", 5400), ("1.5h", 5400), ("250ms", 0.25), ("45", 45), ("1d", 86400),
+        ])
     func durationsParse(text: String, seconds: Double) {
         #expect(DurationText.parse(text) == .milliseconds(Int64(seconds * 1000)))
     }

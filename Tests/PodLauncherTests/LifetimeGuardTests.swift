@@ -17,7 +17,8 @@ struct LifetimeGuardTests {
             let started = ContinuousClock.now
             let error = await #expect(throws: LauncherFailure.self) {
                 try await surfaceLauncher(emulator).withPod(
-                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30), options: LaunchOptions(limits: PodLimits(maxLifetime: .milliseconds(400)))
+                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30),
+                    options: LaunchOptions(limits: PodLimits(maxLifetime: .milliseconds(400)))
                 ) { _ in
                     try await Task.sleep(for: .seconds(60))
                 }
@@ -41,7 +42,9 @@ struct LifetimeGuardTests {
             // H100 at $2.99/h: $0.0003 is reached after ~0.36 s.
             let options = LaunchOptions(limits: PodLimits(maxCost: 0.0003))
             let error = await #expect(throws: LauncherFailure.self) {
-                try await surfaceLauncher(emulator).withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA H100 80GB HBM3"]), timeout: .seconds(30), options: options) {
+                try await surfaceLauncher(emulator).withPod(
+                    LaunchSpec(gpuTypeIDs: ["NVIDIA H100 80GB HBM3"]), timeout: .seconds(30), options: options
+                ) {
                     _ in try await Task.sleep(for: .seconds(60))
                 }
             }

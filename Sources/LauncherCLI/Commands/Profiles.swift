@@ -58,8 +58,11 @@ struct ProfilesCommand: AsyncParsableCommand, JSONOutputCommand {
         context.console.err("\(profiles.count) profile\(profiles.count == 1 ? "" : "s") in \(path)")
         for profile in profiles {
             let settings = profile.settings
-            let body = settings.isEmpty ? "  (no settings: the defaults)\n" : Table.keyValue(settings).split(separator: "\n").map { "  \($0)" }
-                .joined(separator: "\n") + "\n"
+            let body =
+                settings.isEmpty
+                ? "  (no settings: the defaults)\n"
+                : Table.keyValue(settings).split(separator: "\n").map { "  \($0)" }
+                    .joined(separator: "\n") + "\n"
             context.console.out(profile.name + "\n" + body)
         }
     }
