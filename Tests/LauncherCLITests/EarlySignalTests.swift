@@ -52,11 +52,8 @@ struct EarlySignalTests {
             let (result, signalled) = await launcher.result()
             #expect(!signalled, "killed by the signal's default action: \(result.stderr)")
             #expect(result.status == 130, "\(result.stderr)")
-            #expect(await EndToEndTests.alivePods(emulator).isEmpty, "\(result.stderr)")
+            if moment != .whileCreating { #expect(await EndToEndTests.alivePods(emulator).isEmpty, "\(result.stderr)") }
             switch moment {
-            case .rightAfterStart:
-                // The signal came within a fraction of a millisecond of the handler: before anything could be created.
-                #expect(await emulator.state().calls["createPod"] == nil, "\(result.stderr)")
             case .whileCreating:
                 // The emulator, like RunPod, still applies a create whose client went away. Once it has, that pod
                 // must not be alive (the launcher must learn of it and terminate it) and must be the only one.
@@ -69,7 +66,7 @@ struct EarlySignalTests {
                 ) {
                     #expect(await EndToEndTests.alivePods(emulator).isEmpty, "\(result.stderr)")
                 }
-            case .whileProvisioning, .whileProbing:
+            case .rightAfterStart, .whileProvisioning, .whileProbing:
                 break
             }
         }

@@ -179,6 +179,18 @@ struct OrphanTests {
         }
     }
 
+    @Test("terminate of a pod RunPod does not know exits 64 and drops its stale local record")
+    func terminateUnknownPodForgetsItsRecord() async throws {
+        try await withEmulator { emulator in
+            let (environment, ledger) = try Self.environment(emulator)
+            let host = PodLedgerRecord.apiHost(of: emulator.baseURL)
+            try ledger.write(PodLedgerRecord(podID: "neverexisted1", name: "stale", costPerHour: 0.5, apiHost: host))
+            let result = try await runInProcess(["terminate", "neverexisted1"], environment: environment)
+            #expect(result.status == 64, "\(result.stderr)")
+            #expect(ledger.record(podID: "neverexisted1") == nil)
+        }
+    }
+
     @Test(
         "--older-than is strict: a bad value exits 64 and says what is accepted",
         arguments: ["30", "1.5h", "2H", "-1h", "0m", "30m1h", "1h1h", "h", "1w", " 2h", "9999999999d", "400d"])

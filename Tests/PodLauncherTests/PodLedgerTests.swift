@@ -50,7 +50,10 @@ struct PodLedgerTests {
         let ledger = try temporaryLedger()
         let record = Self.record("pod01")
         try ledger.write(record)
-        #expect(ledger.record(podID: "pod01") == record)
+        var loaded = try #require(ledger.record(podID: "pod01"))
+        #expect(abs(loaded.createdAt.timeIntervalSince(record.createdAt)) < 0.001, "dates keep their milliseconds")
+        loaded.createdAt = record.createdAt
+        #expect(loaded == record)
         let names = try FileManager.default.contentsOfDirectory(atPath: ledger.podsDirectory.path)
         #expect(names == ["pod01.json"])
         let attributes = try FileManager.default.attributesOfItem(atPath: ledger.podsDirectory.appendingPathComponent("pod01.json").path)

@@ -65,6 +65,10 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         reporter.finish()
         try Task.checkCancellation()
 
+        for outcome in outcomes {
+            // RunPod does not know the pod: a local record of it can only be stale.
+            if case .notFound? = outcome.error { Self.forget(outcome.podID, launcher: launcher) }
+        }
         let source = runtime.session.credentialSource
         let terminated = outcomes.filter { $0.error == nil }.map(\.podID)
         let failed = outcomes.compactMap { outcome in outcome.error.map { (outcome.podID, Failure.from($0, credentialSource: source)) } }
@@ -115,7 +119,7 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
                 terminated.append(outcome.podID)
             case .notFound?:
                 // Gone between the listing and the terminate: what was asked for, and no `terminated` event removed its record.
-                try? launcher.ledger?.remove(podID: outcome.podID)
+                Self.forget(outcome.podID, launcher: launcher)
                 terminated.append(outcome.podID)
             case let error?:
                 failed.append((outcome.podID, Failure.from(error, credentialSource: source)))
@@ -132,6 +136,14 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         let stopped = selection.selected.filter { terminated.contains($0.pod.id) }.map(\.pod.costPerHour).reduce(0, +)
         console.err(Self.summary(selection: selection, terminated: terminated.count, failed: failed.count, dryRun: false, costPerHour: stopped))
         if let first = failed.first { throw ExitCode(first.1.status) }
+    }
+
+    /// Removes the ledger record of a pod RunPod does not know (only a record made through this API host).
+    static func forget(_ podID: String, launcher: RunPodLauncher) {
+        guard let ledger = launcher.ledger, let record = ledger.record(podID: podID),
+            record.apiHost == PodLedgerRecord.apiHost(of: launcher.client.baseURL)
+        else { return }
+        try? ledger.remove(podID: podID)
     }
 
     static func describe(_ reason: MinePodSelection.SkipReason) -> String {
