@@ -16,7 +16,7 @@ struct DoctorCommand: AsyncParsableCommand {
             Each check is ok, warn, fail or skip, with a fix for warn and fail. Prints the report on stdout (--json: \
             {"ok", "exitCode", "checks": [{"id", "outcome", "detail", "fix"}]}).
             Exit status: 0 when no check fails (warnings allowed); otherwise that of the first failed check: 77 no API key \
-            or RunPod rejected it, 64 ~/.runpod/config.toml unreadable, 69 RunPod unreachable or the network volume missing, \
+            or RunPod rejected it, 64 ~/.runpod/config.toml unreadable (or its --profile missing), 69 RunPod unreachable or the network volume missing, \
             75 none of the configured GPU types available there now.
             """)
 

@@ -107,12 +107,14 @@ struct DoctorChecks {
             }
             return credential
         } catch let error as ConfigurationError {
+            // Like every command: no key is an authentication failure (77), an unusable config file a usage one (64).
+            let status: ExitStatus = if case .noAPIKey = error.kind { .authentication } else { .usage }
             checks.append(
                 DoctorCheck(
                     id: "apiKey", title: "api key", outcome: .fail, detail: error.message,
                     fix: "export RUNPOD_API_KEY=… (a key from https://www.runpod.io/console/user/settings), or run `runpod config`, "
                         + "which writes api_key under [default] in ~/.runpod/config.toml.",
-                    failStatus: .authentication))
+                    failStatus: status))
             return nil
         } catch {
             checks.append(DoctorCheck(id: "apiKey", title: "api key", outcome: .fail, detail: "\(error)", failStatus: .authentication))

@@ -59,7 +59,7 @@ struct LogsCommand: AsyncParsableCommand, JSONOutputCommand {
         let base = try runtime.client()
         let client = RunPodClient(
             baseURL: base.baseURL, apiKey: try runtime.settings.credential().key, logger: runtime.logger,
-            retryPolicy: .exponential(maxAttempts: Self.reconnects + 1, base: .milliseconds(500), cap: .seconds(8), maxTotal: .seconds(120)))
+            retryPolicy: .exponential(maxAttempts: Self.reconnects + 1, base: .milliseconds(250), cap: .seconds(8), maxTotal: .seconds(120)))
         let console = runtime.console
         let printer = LogPrinter(json: output.json, showSource: source == nil)
         let stream = client.podLogs(id: podID, source: source?.rawValue, tail: tail) { notice in
@@ -136,7 +136,8 @@ final class StreamActivity: Sendable {
         while true {
             let deadline = state.withLock { state in state.last.map { $0 + after } ?? start + before }
             if ContinuousClock.now >= deadline { return }
-            try await Task.sleep(until: deadline, clock: .continuous)
+            // Short naps: a line arriving meanwhile moves the deadline closer (from `before` to `after`).
+            try await Task.sleep(until: min(deadline, .now + .milliseconds(50)), clock: .continuous)
         }
     }
 }

@@ -27,7 +27,7 @@ final class LogTail: Sendable {
 
     /// - Parameters:
     ///   - keep: how many of the newest lines to keep for a failure report.
-    ///   - onLine: called with each new non-empty line, already made printable (`LogTail.printable`).
+    ///   - onLine: called with each new non-blank line, made printable (`LogTail.printable`) and trimmed.
     init(client: RunPodClient, keep: Int = 20, onLine: @escaping @Sendable (String) -> Void) {
         self.client = client
         self.keep = keep
@@ -89,7 +89,8 @@ final class LogTail: Sendable {
                     state.lines.append(line.source == "container" ? text : "[\(line.source)] \(text)")
                     if state.lines.count > keep { state.lines.removeFirst(state.lines.count - keep) }
                 }
-                if !text.isEmpty { onLine(text) }
+                let shown = text.trimmingCharacters(in: .whitespaces)
+                if !shown.isEmpty { onLine(shown) }
             }
         } catch {
             // A 404 (the pod is gone), a rejected key or a dropped connection only end the tail.
@@ -105,7 +106,7 @@ final class LogTail: Sendable {
     }
 
     /// A log line made safe for one terminal line: control characters (ANSI escapes, carriage returns, tabs) become
-    /// spaces or go, surrounding whitespace goes.
+    /// spaces or go, trailing whitespace goes.
     static func printable(_ line: String) -> String {
         // A progress bar redrawn with carriage returns: what a terminal would show is the last redraw.
         let shown = line.split(separator: "\r", omittingEmptySubsequences: true).last.map(String.init) ?? ""
@@ -126,6 +127,8 @@ final class LogTail: Sendable {
                 text.unicodeScalars.append(scalar)
             }
         }
-        return text.trimmingCharacters(in: .whitespaces)
+        // Leading spaces stay: a traceback's indentation is part of what it says.
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return text
     }
 }

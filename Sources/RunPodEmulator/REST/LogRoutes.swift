@@ -31,6 +31,7 @@ func addLogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore)
                     var pending = backfill
                     var budget = cutAfter
                     var ended = [.exited, .error].contains(pod.status)
+                    var idlePolls = 0
                     while true {
                         // A cut sends exactly `budget` more events, then closes the connection without ending the body.
                         let count = budget.map { min($0, pending.count) } ?? pending.count
@@ -44,6 +45,11 @@ func addLogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore)
                         }
                         if ended { break }
                         try await Task.sleep(for: pollInterval)
+                        // A client that hung up leaves the connection half-closed, and only a write finds out: so an
+                        // idle stream sends a blank line (an empty SSE event, which clients ignore) every 10 polls.
+                        // The failing write ends the stream, which would otherwise hold up a graceful shutdown.
+                        idlePolls = count > 0 ? 1 : idlePolls + 1
+                        if idlePolls % 10 == 0 { try await writer.write(ByteBuffer(string: "\n")) }
                         // Terminated pods are read too, so the lines written up to the end (the error, the terminate)
                         // still go out before the stream closes.
                         guard let current = world.podIncludingTerminated(id: id) else { break }
