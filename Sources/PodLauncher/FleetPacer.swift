@@ -32,6 +32,8 @@ final class FleetPacer: Sendable {
         var waits = 0
         var waited = Duration.zero
         var rateLimited = 0
+        /// The end of the last wait announced: several callers waiting for the same reset are announced once.
+        var announcedUntil = Duration.zero
     }
 
     private let client: RunPodClient
@@ -89,11 +91,14 @@ final class FleetPacer: Sendable {
             }
             guard let wait else { return }
             let reason = state.withLock { $0.blockedUntil != nil } ? "RunPod answered 429" : "the rate-limit window is spent"
-            state.withLock {
-                $0.waits += 1
-                $0.waited += wait
+            let announce = state.withLock { state in
+                state.waits += 1
+                state.waited += wait
+                guard wait >= .seconds(1), now + wait > state.announcedUntil + .seconds(1) else { return false }
+                state.announcedUntil = now + wait
+                return true
             }
-            if wait >= .seconds(1) { onWait(wait, reason) }
+            if announce { onWait(wait, reason) }
             try await RunPodAPI.sleep(for: wait, on: clock)
         }
     }
