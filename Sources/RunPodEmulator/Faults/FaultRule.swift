@@ -17,6 +17,12 @@ public enum FaultKind: Sendable, Hashable {
     case malformedJSON
     /// Handle the request, then answer its status with the JSON body cut in half.
     case truncatedJSON
+    /// Handle the request, then answer its status with an HTML page instead of JSON (a portal or CDN page served as 200).
+    case htmlAnswer
+    /// Handle the request, then set `field` of the JSON answer to `value` (raw JSON text, e.g. `null`, `42`, `"x"`;
+    /// nil removes it): in the top-level object, in each object of a top-level list, and in each object of a list
+    /// the top-level object holds (`{"gpus": [...]}`). For missing, null and wrongly typed fields.
+    case alterField(field: String, value: String?)
 
     /// The name used in scenario files and `POST /_emulator/faults`.
     public var name: String {
@@ -28,6 +34,8 @@ public enum FaultKind: Sendable, Hashable {
         case .lostRequest: "lostRequest"
         case .malformedJSON: "malformedJSON"
         case .truncatedJSON: "truncatedJSON"
+        case .htmlAnswer: "htmlAnswer"
+        case .alterField: "alterField"
         }
     }
 }
@@ -37,7 +45,8 @@ public enum FaultKind: Sendable, Hashable {
 /// JSON form (scenario `faults`, `POST /_emulator/faults`):
 /// `{"operation": "createPod", "kind": "serverError", "status": 503, "times": 2}`;
 /// `kind` is one of `serverError` (`status`, `htmlBody`), `rateLimited` (`retryAfterSeconds`), `latency` (`milliseconds`),
-/// `dropConnectionAfterApply`, `lostRequest` (`milliseconds`), `malformedJSON`, `truncatedJSON`. Without `times` and `probability` a rule hits every match.
+/// `dropConnectionAfterApply`, `lostRequest` (`milliseconds`), `malformedJSON`, `truncatedJSON`, `htmlAnswer`,
+/// `alterField` (`field`, `value`: raw JSON text, absent = remove the field). Without `times` and `probability` a rule hits every match.
 public struct FaultRule: Codable, Sendable, Hashable {
     /// RunPod operationId (`createPod`, `getPod`, `listPods`, `deletePod`, `podAction`, `getPodLogs`, `listGpuTypes`,
     /// `listDataCenters`, `listNetworkVolumes`, `getNetworkVolume`; GraphQL: `graphql` or the root field name); nil = any.
@@ -58,7 +67,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case operation, kind, times, probability, status, htmlBody, retryAfterSeconds, milliseconds
+        case operation, kind, times, probability, status, htmlBody, retryAfterSeconds, milliseconds, field, value
     }
 
     /// Decodes the flat JSON form.
@@ -81,6 +90,9 @@ public struct FaultRule: Codable, Sendable, Hashable {
         case "lostRequest": kind = .lostRequest(milliseconds: try c.decodeIfPresent(Int.self, forKey: .milliseconds) ?? 100)
         case "malformedJSON": kind = .malformedJSON
         case "truncatedJSON": kind = .truncatedJSON
+        case "htmlAnswer": kind = .htmlAnswer
+        case "alterField":
+            kind = .alterField(field: try c.decode(String.self, forKey: .field), value: try c.decodeIfPresent(String.self, forKey: .value))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown fault kind \(name)")
         }
@@ -99,6 +111,9 @@ public struct FaultRule: Codable, Sendable, Hashable {
             try c.encodeIfPresent(htmlBody, forKey: .htmlBody)
         case .rateLimited(let seconds): try c.encode(seconds, forKey: .retryAfterSeconds)
         case .latency(let ms), .lostRequest(let ms): try c.encode(ms, forKey: .milliseconds)
+        case .alterField(let field, let value):
+            try c.encode(field, forKey: .field)
+            try c.encodeIfPresent(value, forKey: .value)
         default: break
         }
     }

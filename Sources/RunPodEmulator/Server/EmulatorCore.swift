@@ -102,6 +102,8 @@ final class EmulatorCore: Sendable {
                 if let body = reply.body {
                     reply.body = body.getSlice(at: body.readerIndex, length: body.readableBytes / 2)
                 }
+            case .htmlAnswer, .alterField:
+                reply.body = AnswerRewrite.apply(kind, to: reply.body)
             default: continue
             }
         }
