@@ -65,33 +65,31 @@ final class SignalledProcess: @unchecked Sendable {
     /// Sends `signalNumber`.
     func send(_ signalNumber: Int32) { kill(process.processIdentifier, signalNumber) }
 
-    /// True once the process catches both SIGINT and SIGTERM (its handler is installed). Linux reads `SigCgt` in
-    /// `/proc/PID/status`; elsewhere there is no cheap way to ask, so it answers true.
-    var catchesInterrupts: Bool {
-        #if os(Linux)
+    #if os(Linux)
+        /// True once the process catches both SIGINT and SIGTERM (its handler is installed), from `SigCgt` in
+        /// `/proc/PID/status`.
+        var catchesInterrupts: Bool {
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                 let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
                 let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)
             else { return false }
             let wanted = (UInt64(1) << UInt64(SIGINT - 1)) | (UInt64(1) << UInt64(SIGTERM - 1))
             return mask & wanted == wanted
-        #else
-            return true
-        #endif
-    }
-
-    /// Polls ``catchesInterrupts`` every 0.1 ms (on its own thread) for up to 10 s, so a test can signal the process
-    /// within a fraction of a millisecond of its handler being installed.
-    func catchesInterruptsSoon() async -> Bool {
-        await onOwnThread { [self] in
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline {
-                if catchesInterrupts { return true }
-                usleep(100)
-            }
-            return catchesInterrupts
         }
-    }
+
+        /// Polls ``catchesInterrupts`` every 0.1 ms (on its own thread) for up to 10 s, so a test can signal the process
+        /// within a fraction of a millisecond of its handler being installed.
+        func catchesInterruptsSoon() async -> Bool {
+            await onOwnThread { [self] in
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    if catchesInterrupts { return true }
+                    usleep(100)
+                }
+                return catchesInterrupts
+            }
+        }
+    #endif
 
     /// Waits for the process to exit and its output to end. `status` is the exit code, or the signal number when
     /// `signalled`.
