@@ -16,6 +16,7 @@ final class LogTail: Sendable {
         var task: Task<Void, Never>?
         var ended = false
         var stopped = false
+        var onEnd: (@Sendable () -> Void)?
     }
 
     private let client: RunPodClient
@@ -33,6 +34,9 @@ final class LogTail: Sendable {
         self.keep = keep
         self.onLine = onLine
     }
+
+    /// Calls `action` once when the stream ends by itself (RunPod closed it, or it failed); not after `stop()`.
+    func whenEnded(_ action: @escaping @Sendable () -> Void) { state.withLock { $0.onEnd = action } }
 
     /// The pod being followed, once started.
     var podID: String? { state.withLock { $0.podID } }
@@ -98,11 +102,13 @@ final class LogTail: Sendable {
     }
 
     private func markEnded() {
-        state.withLock { state in
-            guard !state.ended else { return }
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            guard !state.ended else { return nil }
             state.ended = true
             endedSignal.signal()
+            return state.stopped ? nil : state.onEnd
         }
+        action?()
     }
 
     /// A log line made safe for one terminal line: control characters (ANSI escapes, carriage returns, tabs) become

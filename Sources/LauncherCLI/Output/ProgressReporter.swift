@@ -35,8 +35,9 @@ final class ProgressReporter: Sendable {
     /// The newest log line, written by the log tail and drawn by the ticker.
     private let latestLog = LatestLogLine()
 
-    /// How long `finish()` waits for the last log lines of a pod that failed (RunPod ends the stream right after them).
-    static let failureLogGrace: Duration = .seconds(2)
+    /// How long `finish()` waits, at most, for the last log lines of a pod that failed (RunPod ends the stream right
+    /// after them). Usually nothing: the block is printed as soon as the stream ends, while the launcher still cleans up.
+    static let failureLogGrace: Duration = .seconds(1)
 
     /// - Parameter logs: a client to follow the pod's log with; nil shows no log.
     init(console: any Console, session: Session, quiet: Bool = false, logs: RunPodClient? = nil) {
@@ -49,7 +50,11 @@ final class ProgressReporter: Sendable {
             return
         }
         let latest = self.latestLog
-        self.logTail = LogTail(client: logs) { line in latest.set(line) }
+        let logTail = LogTail(client: logs) { line in latest.set(line) }
+        self.logTail = logTail
+        // RunPod ends the stream of a pod that failed right after the lines that say why: show them then, in step
+        // with the progress lines, rather than only when the command is over.
+        logTail.whenEnded { [weak self] in self?.printFailureLog(waitingForEnd: false, onlyIfEnding: true) }
     }
 
     /// Columns of the terminal on stderr (80 when unknown); one less is drawn so the cursor never wraps.
@@ -149,15 +154,19 @@ final class ProgressReporter: Sendable {
         }
     }
 
-    private func printFailureLogIfNeeded() {
+    private func printFailureLogIfNeeded() { printFailureLog(waitingForEnd: true, onlyIfEnding: false) }
+
+    /// Prints the failed pod's last log lines once: when the stream ended after a failure was seen
+    /// (`onlyIfEnding`), or at `finish()` when the pod never became ready.
+    private func printFailureLog(waitingForEnd: Bool, onlyIfEnding: Bool) {
         guard let logTail, let podID = logTail.podID, !session.interrupted else { return }
-        let (show, waitForEnd) = storage.withLock { live -> (Bool, Bool) in
-            guard !live.ready, !live.failureLogShown, live.pods.count == 1 else { return (false, false) }
+        let (show, ending) = storage.withLock { live -> (Bool, Bool) in
+            guard !live.ready, !live.failureLogShown, live.pods.count == 1, !onlyIfEnding || live.streamEnding else { return (false, false) }
             live.failureLogShown = true
             return (true, live.streamEnding)
         }
         guard show else { return }
-        if waitForEnd { _ = logTail.waitUntilEnded(timeout: Self.failureLogGrace) }
+        if waitingForEnd, ending { _ = logTail.waitUntilEnded(timeout: Self.failureLogGrace) }
         message(ProgressDrawing.failureLog(podID: podID, lines: logTail.lastLines))
     }
 
