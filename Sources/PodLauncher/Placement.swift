@@ -158,7 +158,8 @@ extension RunPodLauncher {
                         + ". This is a bug in runpod-launcher or an unsupported option; please report it.")
             case .http(404):
                 throw map(failure, notFound: request.mounts?.network?.first.map { ("network volume", $0.volumeId) })
-            case .timeout, .transport where failure.mayHaveBeenApplied:
+            case .timeout,  // A timeout is always after sending (a connect timeout is `.transport`).
+                .transport where failure.mayHaveBeenApplied:
                 // The create reached RunPod and no answer came back: RunPod may still be working on it, and a
                 // second create sent now could make a second pod when the first one lands. Wait for this one
                 // instead (as long again as the request was given), adopt it, and never send another.

@@ -119,7 +119,8 @@ struct MatrixRig {
         let configuration = LauncherConfiguration(
             proxyURLTemplate: emulator.proxyURLTemplate, readyPath: "/system_stats", clock: clock, pollSchedule: .fixed(.milliseconds(50)),
             probeInterval: .milliseconds(50), probeTimeout: Self.requestTimeout,
-            createRetryPolicy: .exponential(maxAttempts: createRetries, base: .milliseconds(100), cap: .seconds(1), maxTotal: .seconds(20), jitter: false),
+            createRetryPolicy: .exponential(
+                maxAttempts: createRetries, base: .milliseconds(100), cap: .seconds(1), maxTotal: .seconds(20), jitter: false),
             terminateTimeout: .seconds(20), cleanupDeadline: .seconds(10), credentialSource: .environment(variable: "RUNPOD_API_KEY"))
         return RunPodLauncher(client: client, configuration: configuration, ledger: nil, events: events.handler)
     }

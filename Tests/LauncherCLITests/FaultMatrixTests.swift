@@ -115,7 +115,9 @@ struct FaultMatrixTests {
             // A create held by a latency fault lands after its client gave up: count pods only once it has.
             #expect(await emulator.waitUntilIdle(), "requests still held by the emulator")
             let calls = await emulator.state().calls
-            #expect(outcome == cell.expected, "\(failure.map { "\($0)" } ?? "succeeded") events: \(rig.events.events.map { "\($0)".prefix(160) }) calls: \(calls)")
+            #expect(
+                outcome == cell.expected,
+                "\(failure.map { "\($0)" } ?? "succeeded") events: \(rig.events.events.map { "\($0)".prefix(160) }) calls: \(calls)")
             let pods = await rig.allPods
             #expect(pods.count <= 1, "two pods for one launch: \(pods.map { "\($0.id) \($0.status)" })")
             let alive = await rig.alive

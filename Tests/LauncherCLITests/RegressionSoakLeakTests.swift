@@ -20,8 +20,10 @@ struct RegressionSoakLeakTests {
     }
 
     static let lookupFailures: [LookupFailure] = [
-        LookupFailure(label: "listPods unreadable once", rule: FaultRule(operation: "listPods", kind: .malformedJSON, times: 1), expected: .malformedResponse),
-        LookupFailure(label: "listPods unreadable twice", rule: FaultRule(operation: "listPods", kind: .truncatedJSON, times: 2), expected: .malformedResponse),
+        LookupFailure(
+            label: "listPods unreadable once", rule: FaultRule(operation: "listPods", kind: .malformedJSON, times: 1), expected: .malformedResponse),
+        LookupFailure(
+            label: "listPods unreadable twice", rule: FaultRule(operation: "listPods", kind: .truncatedJSON, times: 2), expected: .malformedResponse),
         // Five 503s: past the client's four tries, so the launch's own look-up fails once too, then finds the pod.
         LookupFailure(
             label: "listPods 503 past the client's retries", rule: FaultRule(operation: "listPods", kind: .serverError(status: 503), times: 5),
