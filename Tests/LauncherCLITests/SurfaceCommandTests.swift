@@ -34,7 +34,7 @@ struct SurfaceCommandTests {
             #expect(result.stderr.contains("reached its max lifetime of 500ms"), "\(result.stderr)")
             #expect(result.stderr.contains("so far at $0.400/h"))
             #expect(result.stderr.contains("was terminated"))
-            #expect(ContinuousClock.now - started < .seconds(15))
+            #expect(ContinuousClock.now - started < .seconds(60))
             #expect(await Self.alive(emulator).isEmpty)
         }
     }
@@ -146,7 +146,7 @@ struct SurfaceCommandTests {
             let result = try await runInProcess(
                 ["launch", "--gpu", "NVIDIA A40", "--wait-for-capacity", "200ms"], environment: try Self.environment(emulator))
             #expect(result.status == 75, "\(result.stderr)")
-            #expect(result.stderr.contains("no stock for NVIDIA A40 in EU-RO-1"), "\(result.stderr)")
+            #expect(result.stderr.contains("No capacity in EU-RO-1 for: NVIDIA A40"), "\(result.stderr)")
             #expect(result.stderr.contains("Waited"))
             #expect(await emulator.state().pods.isEmpty)
         }
