@@ -44,7 +44,8 @@ struct DoctorCommandTests {
             #expect(result.status == 77)
             #expect(!result.allOutput.contains(secret))
             let lines = result.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.contains { $0.hasPrefix("fail") && $0.contains("key accepted") && $0.contains("RunPod rejected the key from $RUNPOD_API_KEY") })
+            #expect(
+                lines.contains { $0.hasPrefix("fail") && $0.contains("key accepted") && $0.contains("RunPod rejected the key from $RUNPOD_API_KEY") })
             #expect(lines.contains { $0.contains("fix:") && $0.contains("export RUNPOD_API_KEY") })
             #expect(lines.contains { $0.hasPrefix("skip") && $0.contains("network volume") })
         }
@@ -83,7 +84,9 @@ struct DoctorCommandTests {
     func noGPUs() async throws {
         try await withEmulator { emulator in
             for gpu in ["NVIDIA A40", "NVIDIA L40S"] {
-                for cloud in [RunPodEmulator.CloudType.secure, RunPodEmulator.CloudType.community] { await emulator.setStock(gpuTypeID: gpu, dataCenterID: "EU-RO-1", cloud: cloud, count: 0) }
+                for cloud in [RunPodEmulator.CloudType.secure, RunPodEmulator.CloudType.community] {
+                    await emulator.setStock(gpuTypeID: gpu, dataCenterID: "EU-RO-1", cloud: cloud, count: 0)
+                }
             }
             let result = try await runInProcess(
                 ["doctor", "--json", "--gpu", "NVIDIA A40", "--gpu", "NVIDIA L40S"], environment: try Observe.environment(emulator))

@@ -86,7 +86,8 @@ struct LiveLogLineTests {
             // What follows " · " is the start of one of the pod's log lines (cut to the width), and it moves on.
             let id = try #require(await emulator.state().pods.first?.id)
             let logs = try #require(await emulator.pod(id: id)?.logs.map { LogTail.printable($0.line).trimmingCharacters(in: .whitespaces) })
-            let shown = Set(drawn.compactMap { line in line.range(of: " · ").map { String(line[$0.upperBound...]).replacingOccurrences(of: "…", with: "") } })
+            let shown = Set(
+                drawn.compactMap { line in line.range(of: " · ").map { String(line[$0.upperBound...]).replacingOccurrences(of: "…", with: "") } })
             #expect(!shown.isEmpty, "\(drawn)")
             #expect(shown.allSatisfy { snippet in logs.contains { $0.hasPrefix(snippet) } }, "\(shown)")
         }

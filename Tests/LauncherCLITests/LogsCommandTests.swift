@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import RunPodAPI
 import RunPodEmulator
+import Synchronization
 import TestSupport
 import Testing
 

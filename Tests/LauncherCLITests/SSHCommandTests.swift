@@ -25,7 +25,8 @@ struct SSHCommandTests {
         let proxyOnly = Self.pod(.running, direct: nil, proxy: Self.proxy)
         #expect(try SSHTarget.choose(for: proxyOnly).get() == SSHTarget(route: .proxy, endpoint: Self.proxy))
         #expect(try SSHTarget.choose(for: both).get().arguments() == ["ssh", "-p", "17022", "root@213.173.108.12"])
-        #expect(try SSHTarget.choose(for: proxyOnly).get().arguments(command: ["nvidia-smi"]) == ["ssh", "abc123-64411eb2@ssh.runpod.io", "nvidia-smi"])
+        #expect(
+            try SSHTarget.choose(for: proxyOnly).get().arguments(command: ["nvidia-smi"]) == ["ssh", "abc123-64411eb2@ssh.runpod.io", "nvidia-smi"])
     }
 
     @Test(

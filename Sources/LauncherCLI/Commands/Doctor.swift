@@ -79,7 +79,8 @@ struct DoctorCommand: AsyncParsableCommand {
     static func render(_ checks: [DoctorCheck]) -> String {
         let width = checks.map(\.title.count).max() ?? 0
         return checks.map { check in
-            var text = check.outcome.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+            var text =
+                check.outcome.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
                 + check.title.padding(toLength: width + 2, withPad: " ", startingAt: 0) + check.detail
             if let fix = check.fix, check.outcome == .warn || check.outcome == .fail { text += "\n      fix: " + fix }
             return text

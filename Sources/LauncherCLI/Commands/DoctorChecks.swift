@@ -236,18 +236,26 @@ struct DoctorChecks {
             let level = dataCenter.map { center in type.dataCenters?.first { $0.id == center }?.availability ?? .none } ?? type.availability ?? .none
             if level > .none { available.append("\(id) (\(level.rawValue))") } else { unavailable.append(id) }
         }
-        var detail = available.isEmpty ? "none of the \(gpuTypeIDs.count) configured GPU type(s) is available \(place) now" : "available \(place) now: " + available.joined(separator: ", ")
+        var detail =
+            available.isEmpty
+            ? "none of the \(gpuTypeIDs.count) configured GPU type(s) is available \(place) now"
+            : "available \(place) now: " + available.joined(separator: ", ")
         if !unavailable.isEmpty, !available.isEmpty { detail += "; not now: " + unavailable.joined(separator: ", ") }
         if !unknown.isEmpty { detail += "; not in RunPod's catalog: " + unknown.joined(separator: ", ") }
         let others = types.filter { type in
             !gpuTypeIDs.contains(type.id)
-                && (dataCenter.map { center in (type.dataCenters?.first { $0.id == center }?.availability ?? .none) > .none } ?? ((type.availability ?? .none) > .none))
+                && (dataCenter.map { center in (type.dataCenters?.first { $0.id == center }?.availability ?? .none) > .none }
+                    ?? ((type.availability ?? .none) > .none))
         }.map(\.id)
         if available.isEmpty {
-            let hint = others.isEmpty ? "nothing else is available \(place) either; wait and retry" : "available \(place) instead: \(others.prefix(5).joined(separator: ", ")) (use --gpu)"
+            let hint =
+                others.isEmpty
+                ? "nothing else is available \(place) either; wait and retry"
+                : "available \(place) instead: \(others.prefix(5).joined(separator: ", ")) (use --gpu)"
             return DoctorCheck(
                 id: "gpus", title: "gpus", outcome: .fail, detail: detail,
-                fix: "A launch now would fail with no capacity: \(hint). `runpod-launcher gpus\(networkVolumeID.map { " --network-volume \($0)" } ?? "")` shows the stock.",
+                fix:
+                    "A launch now would fail with no capacity: \(hint). `runpod-launcher gpus\(networkVolumeID.map { " --network-volume \($0)" } ?? "")` shows the stock.",
                 failStatus: .noCapacity)
         }
         return DoctorCheck(

@@ -109,7 +109,9 @@ struct SSHTarget: Sendable, Equatable {
         let proxy = pod.ssh?.proxy
         if preferProxy {
             if let proxy { return .success(SSHTarget(route: .proxy, endpoint: proxy)) }
-            return .failure(Unavailable(message: "RunPod publishes no SSH proxy endpoint for pod \(id)" + (direct == nil ? "." : "; drop --proxy to use direct SSH.")))
+            return .failure(
+                Unavailable(
+                    message: "RunPod publishes no SSH proxy endpoint for pod \(id)" + (direct == nil ? "." : "; drop --proxy to use direct SSH.")))
         }
         if let direct { return .success(SSHTarget(route: .direct, endpoint: direct)) }
         if let proxy { return .success(SSHTarget(route: .proxy, endpoint: proxy)) }

@@ -89,7 +89,8 @@ enum BootLogs {
 
     /// ComfyUI's first lines: the prestartup banner, the GPU it found and its memory.
     static func comfyBanner(gpuName: String, startedAt: Date) -> Lines {
-        let vram = gpuName.contains("80GB") ? 81_559 : gpuName.contains("48") || gpuName.contains("A6000") || gpuName.contains("L40") ? 48_676 : 24_564
+        let vram =
+            gpuName.contains("80GB") ? 81_559 : gpuName.contains("48") || gpuName.contains("A6000") || gpuName.contains("L40") ? 48_676 : 24_564
         let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(startedAt)
         return [
             ("container", "[START] Security scan"),

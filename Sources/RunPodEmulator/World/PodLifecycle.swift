@@ -54,7 +54,8 @@ func bootSchedule(for pod: PodSimulation, timings: PodTimings, timeScale: Double
             return events
         }
         events.append(
-            BootEvent(offset: 0, logs: [("system", "create pod network"), ("system", "create container \(image)")] + BootLogs.pullStart(image: image)))
+            BootEvent(
+                offset: 0, logs: [("system", "create pod network"), ("system", "create container \(image)")] + BootLogs.pullStart(image: image)))
         if pod.failure == .imagePullFails {
             let repository = BootLogs.repositoryAndTag(image).repository
             for (attempt, fraction) in [(1, 0.3), (2, 0.6)] {
