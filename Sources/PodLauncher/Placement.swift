@@ -138,8 +138,16 @@ extension RunPodLauncher {
             emit(.creating(candidate))
             progress.markCreateSent()
             let failure: RunPodAPIError
+            // A sent create runs to its answer even when the launch is cancelled meanwhile (Ctrl-C): RunPod applies a
+            // create whose client went away, and only the answer (bounded by the request timeout) names the pod to
+            // terminate. Listing by identity right after a cancel can run before RunPod applied it and find nothing.
+            let sent = Task { [client] in
+                let pod = try await client.createPod(request)
+                progress.record(podID: pod.id)
+                return pod
+            }
             do {
-                return .created(try await client.createPod(request))
+                return .created(try await sent.value)
             } catch let error as RunPodAPIError {
                 failure = error
             }
@@ -158,7 +166,7 @@ extension RunPodLauncher {
                         + ". This is a bug in runpod-launcher or an unsupported option; please report it.")
             case .http(404):
                 throw map(failure, notFound: request.mounts?.network?.first.map { ("network volume", $0.volumeId) })
-            case .timeout,  // A timeout is always after sending (a connect timeout is `.transport`).
+            case .timeout,
                 .transport where failure.mayHaveBeenApplied:
                 // The create reached RunPod and no answer came back: RunPod may still be working on it, and a
                 // second create sent now could make a second pod when the first one lands. Wait for this one
