@@ -57,6 +57,8 @@ struct DoctorCommand: AsyncParsableCommand {
         let checks = await DoctorChecks(
             settings: runtime.settings, environment: environment,
             networkVolumeID: Settings.networkVolume(flag: networkVolume, disabled: noNetworkVolume, environment: environment),
+            networkVolumeOrigin: networkVolume != nil
+                ? "--network-volume" : environment["RUNPOD_NETWORK_VOLUME_ID"].map { _ in "$RUNPOD_NETWORK_VOLUME_ID" } ?? "the built-in default",
             gpuTypeIDs: gpus.isEmpty ? Defaults.gpuTypeIDs : gpus, gpuCount: gpuCount, session: runtime.session, logger: runtime.logger
         ).run()
         let failed = checks.filter { $0.outcome == .fail }

@@ -29,6 +29,8 @@ struct DoctorChecks {
     let settings: Settings
     let environment: [String: String]
     let networkVolumeID: String?
+    /// Where `networkVolumeID` came from (`--network-volume`, `$RUNPOD_NETWORK_VOLUME_ID`, the built-in default).
+    let networkVolumeOrigin: String
     let gpuTypeIDs: [String]
     let gpuCount: Int
     let session: Session
@@ -199,14 +201,12 @@ struct DoctorChecks {
             )
         }
         let yours = volumes.isEmpty ? "this account has none" : "yours: " + volumes.map { "\($0.id) (\($0.dataCenter))" }.joined(separator: ", ")
-        let origin =
-            environment["RUNPOD_NETWORK_VOLUME_ID"].map { _ in "$RUNPOD_NETWORK_VOLUME_ID" } ?? "the default"
         return (
             DoctorCheck(
                 id: "networkVolume", title: "network volume", outcome: .fail,
                 detail: "no network volume \(networkVolumeID) in this account (\(yours))",
                 fix: "Set RUNPOD_NETWORK_VOLUME_ID (or --network-volume) to one of yours (`runpod-launcher volumes`), create one in the "
-                    + "RunPod console → Storage, or launch with --no-network-volume. (Checked: \(networkVolumeID), from --network-volume or \(origin).)",
+                    + "RunPod console → Storage, or launch with --no-network-volume. (\(networkVolumeID) came from \(networkVolumeOrigin).)",
                 failStatus: .unavailable),
             nil
         )
