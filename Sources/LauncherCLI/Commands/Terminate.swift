@@ -61,6 +61,7 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         if allMine { return try await terminateAllMine(runtime, launcher: launcher, reporter: reporter) }
         let ids = podIDs.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
+        let before = await CostReport.snapshot(ids, launcher: launcher)  // The rate reads 0 once a pod is gone.
         let outcomes = await launcher.terminatePods(ids)
         reporter.finish()
         try Task.checkCancellation()
@@ -72,8 +73,11 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         let source = runtime.session.credentialSource
         let terminated = outcomes.filter { $0.error == nil }.map(\.podID)
         let failed = outcomes.compactMap { outcome in outcome.error.map { (outcome.podID, Failure.from($0, credentialSource: source)) } }
+        let costs = CostReport.costs(terminated: terminated, snapshot: before)
+        for id in terminated { if let cost = costs[id] { runtime.console.err(CostReport.line(podID: id, cost: cost)) } }
         if output.json {
-            let document = TerminateJSON(terminated: terminated, failed: failed.map { .init(id: $0.0, kind: $0.1.kind, message: $0.1.message) })
+            var document = TerminateJSON(terminated: terminated, failed: failed.map { .init(id: $0.0, kind: $0.1.kind, message: $0.1.message) })
+            document.costs = costs.mapValues(CostJSON.init)
             runtime.console.out(JSONOutput.encode(document))
         } else {
             for id in terminated { runtime.console.out(id) }

@@ -87,6 +87,8 @@ struct TerminateJSON: Codable, Sendable, Equatable {
 
     var terminated: [String]
     var failed: [Failed]
+    /// What each terminated pod cost (an estimate, see `PodCost`), keyed by pod ID; left out when unknown.
+    var costs: [String: CostJSON]? = nil
 }
 
 /// `list --json`.
