@@ -61,6 +61,24 @@ struct SurfaceCommandTests {
         }
     }
 
+    @Test("terminate prints how long the pod ran and what it cost; --json carries it")
+    func terminateCost() async throws {
+        try await withEmulator { emulator in
+            let environment = try Self.environment(emulator)
+            let launch = try await runInProcess(["launch", "--gpu", "NVIDIA A40", "--no-wait"], environment: environment)
+            let id = launch.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(launch.stderr.contains("$0.400/h"), "\(launch.stderr)")
+            let result = try await runInProcess(["terminate", id, "--json"], environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("pod \(id) ran "), "\(result.stderr)")
+            #expect(result.stderr.contains("at $0.400/h ≈ $"))
+            let costs = try #require(try jsonObject(result.stdout)["costs"] as? [String: [String: Double]])
+            #expect(costs[id]?["costPerHr"] == 0.4)
+            #expect((costs[id]?["ranSeconds"] ?? -1) >= 0)
+            #expect(await Self.alive(emulator).isEmpty)
+        }
+    }
+
     @Test("launch --use merges flags over the profile: flags win, --env adds to the profile's env")
     func profileMerge() async throws {
         let file = try Self.profilesFile(
