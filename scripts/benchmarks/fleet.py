@@ -54,6 +54,7 @@ class CountingProxy:
                 pass
 
             def forward(self):
+                arrived = time.perf_counter()  # when the request reached us, close to when the emulator counts it
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
@@ -74,7 +75,7 @@ class CountingProxy:
                         if attempt == 1:
                             raise
                 with proxy.lock:
-                    proxy.records.append((time.perf_counter(), self.command, self.path.split("?")[0], answer.status))
+                    proxy.records.append((arrived, self.command, self.path.split("?")[0], answer.status))
                 self.send_response(answer.status)
                 for name, value in answer.getheaders():
                     if name.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
