@@ -141,3 +141,43 @@ let matrixEmulatorOptions = EmulatorOptions(port: 0, timeScale: 0.001)
 
 /// The CLI's exit codes (Swift Testing has an `ExitStatus` of its own).
 typealias LauncherExit = LauncherCLI.ExitStatus
+
+/// Bounds how many of these suites' emulators run at once: the matrix and the hostile-input tables have a few
+/// hundred cases, and Swift Testing starts them all together, which on a small machine starves every other
+/// suite's emulator (their requests time out).
+actor EmulatorGate {
+    static let shared = EmulatorGate(limit: 6)
+
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }  // The releaser hands its slot over.
+    }
+
+    func release() {
+        if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// `withEmulator`, waiting for a slot of `EmulatorGate.shared` first.
+func withGatedEmulator<T: Sendable>(_ options: EmulatorOptions = matrixEmulatorOptions, _ body: (RunningEmulator) async throws -> T)
+    async throws -> T
+{
+    await EmulatorGate.shared.acquire()
+    do {
+        let result = try await withEmulator(options, body)
+        await EmulatorGate.shared.release()
+        return result
+    } catch {
+        await EmulatorGate.shared.release()
+        throw error
+    }
+}

@@ -67,7 +67,7 @@ struct FaultMatrixTests {
     }
 
     static func run(_ cell: MatrixCell) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             let rig = MatrixRig(emulator: emulator)
             let launcher = rig.launcher()
             switch cell.fault {

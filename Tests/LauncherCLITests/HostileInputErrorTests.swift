@@ -44,7 +44,7 @@ struct HostileInputErrorTests {
 
     @Test("bad input exits 64 naming it, and sends nothing", arguments: badInputs)
     func usage(_ bad: BadInput) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             let result = try await runInProcess(bad.arguments, environment: EndToEndTests.environment(emulator))
             #expect(result.status == 64, "\(result.stderr)")
             #expect(result.stderr.contains(bad.named), "the message does not name the bad input: \(result.stderr)")
@@ -57,7 +57,7 @@ struct HostileInputErrorTests {
         "an unknown GPU type lists the valid ones and names the closest",
         arguments: [("RTX 4090", "NVIDIA GeForce RTX 4090"), ("NVIDIA A4O", "NVIDIA A40"), ("nvidia l40", "NVIDIA L40S")])
     func unknownGPU(typed: String, closest: String) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             let result = try await runInProcess(["launch", "--gpu", typed], environment: EndToEndTests.environment(emulator))
             #expect(result.status == 64, "\(result.stderr)")
             #expect(result.stderr.contains("Unknown GPU type \"\(typed)\""))
@@ -96,7 +96,7 @@ struct HostileInputErrorTests {
 
     @Test("a malformed answer exits 76 with a clear message, never a crash", arguments: brokenAnswers)
     func malformed(_ broken: BrokenAnswer) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             let launcher = MatrixRig(emulator: emulator).launcher()
             let pod = broken.needsPod ? try await launcher.launchPod(LaunchSpec()) : nil
             await emulator.setFaults([FaultRule(operation: broken.operation, kind: broken.kind)])

@@ -33,7 +33,7 @@ struct HostileInputRoundTripTests {
 
     @Test("through the CLI: --name and --env values arrive byte for byte", arguments: hostileTexts)
     func cli(_ text: String) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             let result = try await runInProcess(
                 ["launch", "--no-wait", "--json", "--name", text, "--env", "HOSTILE=\(text)", "--env", "EQUALS==\(text)="],
                 environment: EndToEndTests.environment(emulator))
@@ -53,7 +53,7 @@ struct HostileInputRoundTripTests {
 
     @Test("through the library: LaunchSpec name and env arrive and read back exactly", arguments: hostileTexts)
     func library(_ text: String) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             let launcher = MatrixRig(emulator: emulator).launcher()
             let created = try await launcher.launchPod(LaunchSpec(name: text, env: ["HOSTILE": text, "PLAIN": "x"]))
             let pod = try #require(await emulator.state().pods.first)

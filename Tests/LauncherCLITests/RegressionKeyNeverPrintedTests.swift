@@ -46,15 +46,19 @@ struct RegressionKeyNeverPrintedTests {
     @Test("no output of the command contains the key", arguments: commandNames.filter { notRun[$0] == nil })
     func keyNeverPrinted(_ command: String) async throws {
         let options = EmulatorOptions(port: 0, apiKeys: [Self.canary], timeScale: 0.001)
-        try await withEmulator(options) { emulator in
+        try await withGatedEmulator(options) { emulator in
             var arguments = [command] + (Self.arguments[command] ?? [])
             if arguments.contains("POD") {
                 let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey(Self.canary))
                 let launcher = RunPodLauncher(
-                    client: client, configuration: LauncherConfiguration(proxyURLTemplate: emulator.proxyURLTemplate, readyPath: "/system_stats"),
+                    client: client,
+                    configuration: LauncherConfiguration(
+                        proxyURLTemplate: emulator.proxyURLTemplate, readyPath: "/system_stats", pollSchedule: .fixed(.milliseconds(10)),
+                        probeInterval: .milliseconds(10)),
                     ledger: nil)
-                let pod = try await launcher.launchPod(LaunchSpec(name: "canary-pod"))
-                arguments = arguments.map { $0 == "POD" ? pod.id : $0 }
+                // Ready, so ssh has its command and logs have lines.
+                let ready = try await launcher.launchUntilReady(LaunchSpec(name: "canary-pod"), timeout: .seconds(30))
+                arguments = arguments.map { $0 == "POD" ? ready.pod.id : $0 }
             }
             var environment = EndToEndTests.environment(emulator, key: Self.canary)
             environment["RUNPOD_LAUNCHER_LOG_LEVEL"] = "trace"

@@ -32,7 +32,7 @@ struct RegressionSoakLeakTests {
 
     @Test("through the library: the pod is found by identity and terminated", arguments: lookupFailures)
     func library(_ lookup: LookupFailure) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             await emulator.setFaults([FaultRule(operation: "createPod", kind: .malformedJSON, times: 1), lookup.rule])
             let launcher = MatrixRig(emulator: emulator).launcher()
             let failure = try await #require(throws: LauncherFailure.self) {
@@ -50,7 +50,7 @@ struct RegressionSoakLeakTests {
 
     @Test("through the CLI: launch exits with the documented code and no pod is alive", arguments: lookupFailures)
     func cli(_ lookup: LookupFailure) async throws {
-        try await withEmulator(matrixEmulatorOptions) { emulator in
+        try await withGatedEmulator { emulator in
             await emulator.setFaults([FaultRule(operation: "createPod", kind: .malformedJSON, times: 1), lookup.rule])
             let result = try await runInProcess(["launch", "--json"], environment: EndToEndTests.environment(emulator))
             #expect(result.status == lookup.expected.rawValue, "\(result.stderr)")
