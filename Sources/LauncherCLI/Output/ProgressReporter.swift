@@ -76,7 +76,7 @@ final class ProgressReporter: Sendable {
         }
         let line = ProgressDrawing.line(for: event, elapsed: elapsed)
         let follow = storage.withLock { live -> LogFollow in
-            let follow = Self.logFollow(after: event, &live)
+            let follow = Self.logFollow(after: event, eager: self.live, &live)
             live.state.apply(event)
             if self.live {
                 console.writeErr(Self.clear + line + "\n")
@@ -89,6 +89,7 @@ final class ProgressReporter: Sendable {
         }
         switch follow {
         case .start(let podID): logTail?.start(podID: podID)
+        case .startUnlessReady(let podID, let after): startTailUnlessReady(podID: podID, after: after)
         case .stop: logTail?.stop()
         case .none: break
         }
@@ -96,19 +97,44 @@ final class ProgressReporter: Sendable {
 
     private enum LogFollow {
         case start(String)
+        /// Start after a grace period unless the pod is ready by then.
+        case startUnlessReady(String, after: Duration)
         case stop
         case none
     }
 
-    /// What the log tail should do after `event`; records what `finish()` needs to know.
-    private static func logFollow(after event: LaunchEvent, _ live: inout Live) -> LogFollow {
+    /// Off a terminal there is no live line to feed: the log is only needed if the pod fails, so a pod that is ready
+    /// within this grace costs no log stream (a zero-delay launch stays at six RunPod calls). A status short of RUNNING
+    /// or a terminate starts the tail at once, so a failing pod's last lines are still caught.
+    static let quietLogGrace: Duration = .milliseconds(250)
+
+    private func startTailUnlessReady(podID: String, after grace: Duration) {
+        guard let logTail else { return }
+        Task { [weak self] in
+            try? await Task.sleep(for: grace)
+            guard let self, !self.storage.withLock({ $0.ready || $0.state.finished }) else { return }
+            logTail.start(podID: podID)
+        }
+    }
+
+    /// What the log tail should do after `event`; records what `finish()` needs to know. `eager` (a live line on a
+    /// terminal) follows from creation; otherwise only once the pod is seen not ready.
+    private static func logFollow(after event: LaunchEvent, eager: Bool, _ live: inout Live) -> LogFollow {
         var podID: String?
         switch event {
-        case .created(let pod): podID = pod.id
+        case .created(let pod):
+            if !eager {
+                live.pods.insert(pod.id)
+                return live.pods.count > 1 ? .stop : .startUnlessReady(pod.id, after: quietLogGrace)
+            }
+            podID = pod.id
         case .statusChanged(let id, _, let to, _):
             podID = id
             if to == .error || to == .exited || to == .terminated { live.streamEnding = true }
-        case .probing(let id, _, _): podID = id
+            if !eager, to == .running { return .none }
+        case .probing(let id, _, _):
+            if !eager { return .none }
+            podID = id
         case .terminating(let id, _):
             podID = id
             live.streamEnding = true
