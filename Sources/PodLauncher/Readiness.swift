@@ -35,7 +35,9 @@ extension RunPodLauncher {
             if let target = wait.target, let due = wait.nextProbe, stopwatch.elapsed >= due {
                 let answer = await probe(target.url)
                 wait.nextProbe = stopwatch.elapsed + wait.probeInterval
-                if let status = answer.status, status < 500 {
+                // Below 500 is the app answering (a 404 or 401 comes from the app itself), except 429: that is RunPod's
+                // proxy rate-limiting the probe, which says nothing about the app.
+                if let status = answer.status, status < 500, status != 429 {
                     if let pod = wait.apiReady {
                         return finish(pod, podID: podID, port: target.port, httpStatus: status, stopwatch: stopwatch, log: log)
                     }
