@@ -39,6 +39,7 @@ let package = Package(
                 "RunPodAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),  // launch profiles
             ]
         ),
         // A faithful local RunPod (REST v2 + legacy GraphQL over one world). Shares no code with RunPodAPI.
