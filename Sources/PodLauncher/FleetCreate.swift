@@ -46,46 +46,8 @@ final class FleetPlacement: Sendable {
 extension RunPodLauncher {
     /// Steps 1–3 of placement (volume → data center → catalog → candidates), once for the whole fleet.
     func planFleetPlacement(_ spec: LaunchSpec) async throws -> FleetPlacement {
-        try Validation.check(spec)
-        var dataCenterID: String?
-        if let volumeID = spec.networkVolumeID {
-            do {
-                dataCenterID = try await client.getNetworkVolume(id: volumeID).dataCenter
-            } catch let error as RunPodAPIError {
-                throw map(error, notFound: ("network volume", volumeID))
-            }
-        }
-        let clouds: [RunPod.Cloud] =
-            switch (spec.cloudType, spec.networkVolumeID) {
-            case (.community, _): [.community]
-            case (.secure, _), (.all, .some): [.secure]
-            case (.all, .none): [.secure, .community]
-            }
-        var candidates: [PlacementCandidate] = []
-        var tried: [LauncherError.Attempt] = []
-        for cloud in clouds {
-            let catalog: [RunPod.GPUType]
-            do {
-                catalog = try await client.listGPUTypes(count: spec.gpuCount, cloud: cloud)
-            } catch let error as RunPodAPIError {
-                throw map(error)
-            }
-            let known = catalog.map(\.id)
-            if cloud == clouds[0], let unknown = spec.gpuTypeIDs.first(where: { !known.contains($0) }) {
-                let suggestion = Validation.closest(to: unknown, in: known).map { " Did you mean \"\($0)\"?" } ?? ""
-                throw LauncherError.invalidInput(
-                    "Unknown GPU type \"\(unknown)\".\(suggestion) Valid GPU type IDs: \(known.sorted().joined(separator: ", ")).")
-            }
-            for id in spec.gpuTypeIDs {
-                let candidate = PlacementCandidate(gpuTypeID: id, cloud: cloud, dataCenterID: dataCenterID)
-                if let reason = Self.unavailableReason(id, cloud: cloud, dataCenterID: dataCenterID, catalog: catalog) {
-                    tried.append(.init(candidate: candidate, status: 0, detail: reason))
-                } else {
-                    candidates.append(candidate)
-                }
-            }
-        }
-        return FleetPlacement(dataCenterID: dataCenterID, candidates: candidates, tried: tried)
+        let plan = try await planPlacement(spec)
+        return FleetPlacement(dataCenterID: plan.dataCenterID, candidates: plan.candidates, tried: plan.tried)
     }
 
     /// Creates one pod of a fleet: one `createPod` per open candidate, paced.

@@ -5,7 +5,9 @@ import RunPodAPI
 /// Placement, RunPod's read-then-create pattern: the volume's data center, the catalog's stock there, the user's
 /// GPU priority list, then one `createPod` per candidate until RunPod answers 201 (its status table decides the rest).
 extension RunPodLauncher {
-    func launchPod(_ spec: LaunchSpec, identity: PodIdentity, progress: LaunchProgress) async throws -> Pod {
+    /// Steps 1–3 of placement (volume → data center → catalog → candidates in the user's priority order), shared by
+    /// a single launch and a fleet (which plans once for all its pods).
+    func planPlacement(_ spec: LaunchSpec) async throws -> (dataCenterID: String?, candidates: [PlacementCandidate], tried: [LauncherError.Attempt]) {
         try Validation.check(spec)
         let log = logger(operation: "launch")
 
@@ -22,12 +24,7 @@ extension RunPodLauncher {
             emit(.volumeResolved(volumeID: volumeID, dataCenterID: volume.dataCenter))
             log.debug("volume resolved", metadata: ["volume.id": "\(volumeID)", "dataCenter": "\(volume.dataCenter)"])
         }
-        let clouds: [RunPod.Cloud] =
-            switch (spec.cloudType, spec.networkVolumeID) {
-            case (.community, _): [.community]
-            case (.secure, _), (.all, .some): [.secure]
-            case (.all, .none): [.secure, .community]
-            }
+        let clouds = Self.clouds(for: spec)
 
         // 2. Read stock, 3. order candidates.
         var candidates: [PlacementCandidate] = []
@@ -45,9 +42,17 @@ extension RunPodLauncher {
             }
         }
         emit(.candidatesChosen(dataCenterID: dataCenterID, candidates: candidates))
+        return (dataCenterID, candidates, tried)
+    }
+
+    func launchPod(_ spec: LaunchSpec, identity: PodIdentity, progress: LaunchProgress) async throws -> Pod {
+        let plan = try await planPlacement(spec)
+        let dataCenterID = plan.dataCenterID
+        var tried = plan.tried
+        let clouds = Self.clouds(for: spec)
 
         // 4. Create, once per candidate.
-        for candidate in candidates {
+        for candidate in plan.candidates {
             let request = createRequest(spec, identity: identity, candidate: candidate)
             switch try await create(request, candidate: candidate, identity: identity, progress: progress) {
             case .created(let pod):
@@ -72,6 +77,15 @@ extension RunPodLauncher {
             return try await client.listGPUTypes(count: count, cloud: cloud)
         } catch let error as RunPodAPIError {
             throw map(error)
+        }
+    }
+
+    /// The clouds to look in: a network volume pins Secure Cloud; ALL without a volume tries Secure, then Community.
+    static func clouds(for spec: LaunchSpec) -> [RunPod.Cloud] {
+        switch (spec.cloudType, spec.networkVolumeID) {
+        case (.community, _): [.community]
+        case (.secure, _), (.all, .some): [.secure]
+        case (.all, .none): [.secure, .community]
         }
     }
 
