@@ -18,18 +18,7 @@ final class SignalledProcess: @unchecked Sendable {
 
     /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME).
     init(_ arguments: [String], environment: [String: String]) throws {
-        let process = Process()
-        process.executableURL = try Binary.url
-        process.arguments = arguments
-        var environment = environment
-        environment["PATH"] = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        if environment["HOME"] == nil { environment["HOME"] = try temporaryDirectory().path }
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let (process, out, err) = try Binary.process(arguments, environment: environment)
         let (stream, continuation) = AsyncStream.makeStream(of: (status: Int32, signalled: Bool).self)
         process.terminationHandler = { process in
             continuation.yield((process.terminationStatus, process.terminationReason == .uncaughtSignal))

@@ -49,6 +49,13 @@ enum Binary {
 
     /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME).
     static func start(_ arguments: [String], environment: [String: String]) throws -> RunningBinary {
+        let (process, out, err) = try process(arguments, environment: environment)
+        return try RunningBinary(process: process, out: out, err: err)
+    }
+
+    /// A not yet started process of the binary with exactly `environment` (plus PATH and a temporary HOME), stdin
+    /// from /dev/null and stdout/stderr into the returned pipes.
+    static func process(_ arguments: [String], environment: [String: String]) throws -> (Process, out: Pipe, err: Pipe) {
         let process = Process()
         process.executableURL = try url
         process.arguments = arguments
@@ -61,7 +68,7 @@ enum Binary {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        return try RunningBinary(process: process, out: out, err: err)
+        return (process, out, err)
     }
 
     /// Runs the binary to completion.
