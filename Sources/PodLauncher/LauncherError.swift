@@ -39,3 +39,14 @@ public enum LauncherError: Error, Sendable, CustomStringConvertible {
     /// Any other RunPod refusal (403, 409, …).
     case rejected(RunPodAPIError)
 }
+
+extension LauncherError {
+    /// True when trying the same call again later may succeed: RunPod unreachable or failing (5xx, 429, lost
+    /// connections, timeouts) or an unreadable answer. Rejections, bad input and missing pods are not.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .malformedResponse: true
+        default: false
+        }
+    }
+}

@@ -108,16 +108,26 @@ extension RunPodLauncher {
     /// Returns the error when the pod could not be confirmed gone.
     func cleanUp(podID: String, reason: String) async -> LauncherError? {
         let log = logger(podID: podID, operation: "cleanup")
-        let outcome: LauncherError?? = await shielded(deadline: configuration.cleanupDeadline) {
-            do {
-                try await self.terminatePod(podID: podID, reason: reason)
-                return nil
-            } catch LauncherError.notFound {
-                return nil  // Already gone.
-            } catch let error as LauncherError {
-                return error
-            } catch {
-                return LauncherError.invalidInput("terminate of \(podID) stopped: \(error)")
+        let outcome: LauncherError?? = await shielded(deadline: configuration.cleanupDeadline) { () async -> LauncherError? in
+            // Giving up leaves a pod billing, so a cleanup keeps trying through RunPod's bad moments (5xx, 429,
+            // unreadable answers, lost connections) until its deadline, not just for one call's retry budget.
+            let stopwatch = Stopwatch(clock: self.configuration.clock)
+            var pause: Duration = .seconds(1)
+            while true {
+                do {
+                    try await self.terminatePod(podID: podID, reason: reason)
+                    return nil
+                } catch LauncherError.notFound {
+                    return nil  // Already gone (or an earlier try went through).
+                } catch let error as LauncherError {
+                    guard error.isTransient, stopwatch.elapsed + pause < self.configuration.cleanupDeadline else { return error }
+                    log.warning("terminate failed; trying again", metadata: ["error": "\(error.description)", "in": "\(pause)"])
+                    let failure = error
+                    do { try await self.configuration.clock.sleep(for: pause) } catch { return failure }
+                    pause = min(pause * 2, .seconds(10))
+                } catch {
+                    return LauncherError.invalidInput("terminate of \(podID) stopped: \(error)")
+                }
             }
         }
         guard let outcome else {
