@@ -288,8 +288,7 @@ def main():
     args = parser.parse_args()
     if not os.access(args.cli, os.X_OK):
         print(f"{args.cli} is absent: building it (release) …", file=sys.stderr, flush=True)
-        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-release",
-                        "--product", "runpod-launcher"], cwd=ROOT, check=True)
+        subprocess.run([os.path.join(ROOT, "scripts", "build-release")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     result = fleet_section(args.cli, args.count, args.rate_limit, args.concurrency, args.time_scale)
     text = "\n".join(result.lines) + "\n\n" + "\n".join(
         f"- target: {name}: {value} — {'met' if ok else 'NOT met'}" for name, value, ok in result.targets) + "\n"

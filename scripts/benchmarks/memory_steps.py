@@ -1,0 +1,111 @@
+"""Peak memory, step by step: what each release-link choice of scripts/build-release buys, measured.
+
+A bench.py section (SECTION below). It relinks the objects scripts/build-release compiled (every function in its own
+section) four ways, with the link command SwiftPM wrote into the build manifest, and runs `runpod-launcher gpus`
+against the same emulator with each, alternating, reporting the median peak RSS (wait4's ru_maxrss):
+
+  1. SwiftPM's own release link of the same objects (gold, PIE, --export-dynamic, no order)
+  2. + lld with the symbol order file (scripts/release/runpod-launcher.order)
+  3. + --no-export-dynamic
+  4. + -z pack-relative-relocs (glibc ≥ 2.36; this is the shipping build)
+
+Each variant is a copy in a scratch directory; the shipping binary is not touched. If the manifest cannot be read
+(another SwiftPM layout), the section says so and measures only the shipping binary.
+"""
+import json
+import os
+import subprocess
+
+from bench import RSS_METHOD, Emulator, Section, alternate, median, peak_rss
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+ORDER = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
+
+
+def link_command(cli):
+    """The swiftc link invocation SwiftPM used for `cli`, from the llbuild manifest next to its build directory."""
+    build_dir = os.path.dirname(os.path.realpath(cli))  # …/<triple>/release
+    manifest = os.path.join(os.path.dirname(os.path.dirname(build_dir)), "release.yaml")
+    with open(manifest) as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith('"C.runpod-launcher-') and line.strip().endswith('-release.exe":'):
+            for candidate in lines[i:i + 20]:
+                if candidate.strip().startswith("args:"):
+                    return json.loads(candidate.strip()[len("args:"):])
+    raise LookupError(f"no link command for runpod-launcher in {manifest}")
+
+
+def variants(ctx):
+    """(label, path) of each build to measure."""
+    shipping = ("4. + compact relocations (`-z pack-relative-relocs`): **the shipping build**", ctx.cli)
+    try:
+        base = link_command(ctx.cli)
+    except (OSError, LookupError, ValueError) as error:
+        return [shipping], f"Only the shipping build: {error}."
+    # SwiftPM's arguments, minus what scripts/build-release added to the link
+    strip = {"-use-ld=lld", "--no-export-dynamic", "--no-warn-symbol-ordering", "pack-relative-relocs"}
+    plain, skip_next = [], False
+    for i, arg in enumerate(base):
+        if skip_next:
+            skip_next = False
+            continue
+        nxt = base[i + 1] if i + 1 < len(base) else ""
+        if arg in ("-Xlinker",) and (nxt in strip or nxt.startswith("--symbol-ordering-file") or nxt == "-z"):
+            skip_next = True
+            continue
+        if arg in strip or arg == "-v" or arg.startswith("--symbol-ordering-file"):
+            continue
+        plain.append(arg)
+    order = ["-Xlinker", f"--symbol-ordering-file={ORDER}", "-Xlinker", "--no-warn-symbol-ordering"]
+    steps = [
+        ("1. SwiftPM's release link (static Swift runtime, gold, PIE, `--export-dynamic`)", []),
+        ("2. + lld and the symbol order file", ["-use-ld=lld", *order]),
+        ("3. + `--no-export-dynamic`", ["-use-ld=lld", *order, "-Xlinker", "--no-export-dynamic"]),
+    ]
+    out = []
+    for k, (label, extra) in enumerate(steps, 1):
+        path = os.path.join(ctx.tmp, f"runpod-launcher-step{k}")
+        command = list(plain)
+        command[command.index("-o") + 1] = path
+        done = subprocess.run(command + extra, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            return [shipping], f"Only the shipping build: relinking step {k} failed: {done.stderr[-500:]}"
+        out.append((label, path))
+    return out + [shipping], None
+
+
+def section(ctx):
+    runs = ctx.runs(ctx.args.runs, 3)
+    builds, note = variants(ctx)
+    rss = {label: [] for label, _ in builds}
+    with Emulator(ctx) as emu:
+        env = emu.env()
+        for label, path in builds:
+            peak_rss([path, "gpus"], env)
+        paths = dict(builds)
+        for order in alternate([label for label, _ in builds], runs):
+            for label in order:
+                rss[label].append(peak_rss([paths[label], "gpus"], env))
+    first = median(rss[builds[0][0]])
+    lines = [
+        "## Peak memory, step by step",
+        "",
+        f"`runpod-launcher gpus` (as in section 1), the same compiled objects linked four ways; {runs} alternating "
+        f"runs each after a warm-up run; median peak RSS (`ru_maxrss`, through {RSS_METHOD}). Produced by `scripts/benchmarks/memory_steps.py`, "
+        "which relinks with the command SwiftPM wrote into its build manifest.",
+        "",
+        "| build | peak RSS median | min | max | vs step 1 |",
+        "|---|---|---|---|---|",
+    ]
+    for label, _ in builds:
+        values = rss[label]
+        lines.append(f"| {label} | {median(values):.1f} MiB | {min(values):.1f} MiB | {max(values):.1f} MiB | "
+                     f"{median(values) / first:.2f} |")
+    if note:
+        lines += ["", note]
+    return Section(lines)
+
+
+SECTION = (15, "peak memory, step by step", section)
