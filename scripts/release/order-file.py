@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
-"""Regenerates scripts/release/runpod-launcher.order, the symbol order the release link uses (scripts/build-release).
+"""Regenerates the start-up layout of the release binary: scripts/release/runpod-launcher.order (symbols, for lld's
+--symbol-ordering-file) and scripts/release/runpod-launcher.ld (the few hot functions that have no symbol).
 
-Why: the release binary is one static file of ~30 MB of code, and the kernel maps it into a process in large chunks
-(fault-around, large page-cache folios), so a command that executes ~1.5 MB of scattered functions ends up with
-~18 MB of the binary resident. Putting every function a CLI command executes next to each other at the front of
-.text (lld's --symbol-ordering-file) lets the same command touch a few MB instead (BENCHMARKS.md, section 1).
+Why: the release binary is one static file with ~30 MB of code, and the kernel maps code into a process 64 KiB at a
+time around each page it touches (fault-around), so a command that executes ~2 MB of functions scattered over the
+file ends up with ~20 MB of it resident. Laid out next to each other at the front of the code, the same functions
+cost a few MB (BENCHMARKS.md, "Peak memory, step by step").
 
-How: runs a broad set of CLI commands (help, catalog, volumes, launch/wait/status/list/logs/terminate, run, doctor,
-fleets, error paths) under valgrind's callgrind against a local emulator, and keeps every executed function that is
-defined in the binary's .text. Callgrind's call counts decide the order: hottest first. Names that later disappear
-from the code are harmless (the link skips them); new code that is missing from the file just lands after the
-ordered block, so regenerate it after large changes:
+How: runs a broad set of CLI commands (help, catalog, volumes, launch/wait/status/list/logs/terminate, run, fleets,
+doctor, error paths; key from the environment and from ~/.runpod/config.toml) under valgrind's callgrind against a
+local emulator, maps every executed instruction to the input section holding it (the link map scripts/build-release
+writes next to the binary), and lists each hot section by a symbol only it defines; a section without such a symbol
+(compiler-private `.L…` helpers, names shared by many files) goes into the linker script by file and section name.
+Hottest first. Names that later disappear are harmless (the link skips them); code added after the last run just
+lands behind the packed block and costs some memory, so regenerate after large changes:
 
-    scripts/build-release && python3 scripts/release/order-file.py
+    scripts/build-release && python3 scripts/release/order-file.py && scripts/build-release
 
-Needs valgrind (apt-get install valgrind) and binutils' nm and strip; nothing else.
+Needs valgrind (apt-get install valgrind) and binutils' strip; nothing else.
 """
 import argparse
+import bisect
 import collections
 import json
 import os
@@ -30,7 +34,8 @@ import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-OUT = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
+ORDER = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
+SCRIPT = os.path.join(ROOT, "scripts", "release", "runpod-launcher.ld")
 KEY = "rpa_EMULATOR_DEV_KEY_DO_NOT_USE_IN_PRODUCTION"
 VOLUME = "rp-vol-comfyui01"
 GPU = "NVIDIA GeForce RTX 4090"
@@ -42,46 +47,41 @@ def free_port():
         return s.getsockname()[1]
 
 
-def scenarios(pod):
-    """The commands to profile: every everyday path, including the failing ones. `pod` is a launched pod's ID."""
-    return [
-        ["--help"],
-        ["launch", "--help"],
-        ["gpus"],
-        ["gpus", "--json"],
-        ["volumes"],
-        ["launch", "--gpu", GPU, "--json", "--no-wait"],
-        ["wait", pod],
-        ["status", pod],
-        ["status", pod, "--json"],
-        ["list"],
-        ["list", "--mine"],
-        ["logs", pod, "--tail", "5"],
-        ["terminate", pod],
-        ["launch", "--gpu", GPU],
-        ["run", "--gpu", GPU, "--", "true"],
-        ["run", "--gpu", GPU, "--count", "2", "--", "true"],
-        ["doctor"],
+def runs(pod, env, bare, from_config):
+    """(environment, arguments) of every profiled command. `pod` is a launched pod's ID; `bare` has only the key and
+    the API address (no volume, no proxy override, no XDG directories), as a first-time user's shell would."""
+    everyday = [
+        ["--help"], ["launch", "--help"], ["gpus"], ["gpus", "--json"], ["volumes"],
+        ["launch", "--gpu", GPU, "--json", "--no-wait"], ["wait", pod], ["status", pod], ["status", pod, "--json"],
+        ["list"], ["list", "--mine"], ["logs", pod, "--tail", "5"], ["terminate", pod],
+        ["launch", "--gpu", GPU], ["run", "--gpu", GPU, "--", "true"],
+        ["run", "--gpu", GPU, "--count", "2", "--", "true"], ["doctor"],
         ["terminate", "--all-mine", "--include-owned"],
-        ["launch", "--gpu", "NVIDIA NoSuchGPU"],
-        ["launch", "--cloud", "nowhere"],
-        ["status", "no-such-pod"],
+        ["launch", "--gpu", "NVIDIA NoSuchGPU"], ["launch", "--cloud", "nowhere"], ["status", "no-such-pod"],
     ]
+    out = [(env, command) for command in everyday]
+    out += [(bare, command) for command in (["--help"], ["gpus"], ["volumes"], ["list"], ["status", pod], ["doctor"],
+                                            ["launch", "--gpu", GPU, "--no-wait"])]
+    out += [(from_config, command) for command in (["gpus"], ["list"], ["run", "--gpu", GPU, "--", "true"])]
+    return out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build-release", "release", "runpod-launcher"))
-    parser.add_argument("--out", default=OUT)
+    parser.add_argument("--map", default=os.path.join(ROOT, ".build-release", "runpod-launcher.map"),
+                        help="the binary's lld link map, which scripts/build-release writes into its scratch directory")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("order-file.py needs valgrind: apt-get install valgrind")
-    binary = os.path.abspath(args.binary)
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"no binary at {binary}: run scripts/build-release first")
+    binary = os.path.realpath(args.binary)
+    link_map = args.map
+    if not os.access(binary, os.X_OK) or not os.path.exists(link_map):
+        sys.exit(f"need {binary} and its link map {link_map}: run scripts/build-release first")
+    sections = read_map(link_map)
 
     work = tempfile.mkdtemp(prefix="order-file-")
-    # valgrind 3.19 cannot read the DWARF 5 of the release binary; the symbol table is all it needs
+    # valgrind 3.19 cannot read the DWARF 5 of the release binary; addresses are all it needs
     profiled = os.path.join(work, "runpod-launcher")
     subprocess.run(["strip", "--strip-debug", "-o", profiled, binary], check=True)
 
@@ -92,11 +92,19 @@ def main():
         json.dump({"timings": {"imagePullSeconds": 0, "containerStartSeconds": 0, "appStartSeconds": 0}}, f)
     emulator = subprocess.Popen([binary, "emulator", "--port", str(port), "--scenario", scenario],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = dict(os.environ, RUNPOD_API_KEY=KEY, RUNPOD_API_BASE_URL=base, RUNPOD_NETWORK_VOLUME_ID=VOLUME,
-               RUNPOD_LAUNCHER_PROXY_URL=base + "/proxy/{podId}-{port}",
-               XDG_STATE_HOME=os.path.join(work, "state"), XDG_CONFIG_HOME=os.path.join(work, "config"),
-               HOME=work)
-    counts = collections.Counter()
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TERM")}
+    bare_home = os.path.join(work, "home")
+    config_home = os.path.join(work, "home-with-config")
+    for home in (bare_home, config_home):
+        os.makedirs(os.path.join(home, ".runpod"))
+    with open(os.path.join(config_home, ".runpod", "config.toml"), "w") as f:
+        f.write(f'apikey = "{KEY}"\napiUrl = "{base}"\n')
+    bare = dict(keep, HOME=bare_home, RUNPOD_API_KEY=KEY, RUNPOD_API_BASE_URL=base)
+    env = dict(bare, RUNPOD_NETWORK_VOLUME_ID=VOLUME, RUNPOD_LAUNCHER_PROXY_URL=base + "/proxy/{podId}-{port}",
+               XDG_STATE_HOME=os.path.join(work, "state"), XDG_CONFIG_HOME=os.path.join(work, "config"))
+    from_config = {k: v for k, v in env.items() if k != "RUNPOD_API_KEY"}
+    from_config["HOME"] = config_home
+    heat = collections.Counter()  # input section index → instructions executed
     try:
         for _ in range(300):
             try:
@@ -107,72 +115,84 @@ def main():
         launched = subprocess.run([binary, "launch", "--gpu", GPU, "--json", "--no-wait"], env=env,
                                   capture_output=True, text=True, check=True)
         pod = json.loads(launched.stdout)["id"]
-        # The same commands with the key from ~/.runpod/config.toml, as RunPod's own tools write it, for a subset.
-        config_home = os.path.join(work, "home-with-config")
-        os.makedirs(os.path.join(config_home, ".runpod"))
-        with open(os.path.join(config_home, ".runpod", "config.toml"), "w") as f:
-            f.write(f'apikey = "{KEY}"\napiUrl = "{base}"\n')
-        from_config = {k: v for k, v in env.items() if k != "RUNPOD_API_KEY"}
-        from_config["HOME"] = config_home
-        runs = [(env, command) for command in scenarios(pod)]
-        runs += [(from_config, command) for command in (["gpus"], ["list"], ["run", "--gpu", GPU, "--", "true"])]
-        for i, (run_env, command) in enumerate(runs):
+        for i, (run_env, command) in enumerate(runs(pod, env, bare, from_config)):
             out = os.path.join(work, f"callgrind.{i}")
-            subprocess.run(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}",
-                            profiled, *command], env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=300)
-            added = read_callgrind(out, counts)
-            source = "config.toml" if run_env is from_config else "env"
-            print(f"{added:5d} functions  key from {source:11}  runpod-launcher {' '.join(command)}", file=sys.stderr)
+            subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes", "--compress-pos=no",
+                            f"--callgrind-out-file={out}", profiled, *command], env=run_env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+            seen = add_heat(out, sections, heat)
+            source = "config.toml" if run_env is from_config else "bare shell" if run_env is bare else "env"
+            print(f"{seen:5d} sections  {source:11}  runpod-launcher {' '.join(command)}", file=sys.stderr)
+        subprocess.run([binary, "terminate", "--all-mine", "--include-owned"], env=env, capture_output=True)
     finally:
         emulator.terminate()
         emulator.wait()
-
-    defined = text_symbols(binary)
-    ordered = [name for name, _ in counts.most_common() if name in defined]
-    with open(args.out, "w") as f:
-        f.write("\n".join(ordered) + "\n")
-    size = sum(defined[name] for name in ordered)
-    print(f"wrote {len(ordered)} symbols ({size / 2**20:.1f} MiB of code) to {os.path.relpath(args.out, ROOT)}",
-          file=sys.stderr)
-    shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+    write_layout(sections, heat)
 
 
-def read_callgrind(path, counts):
-    """Adds each function's call count (calls= lines, or 1 for a function only seen executing) to `counts`."""
-    names = {}
-    seen = set()
-    current_callee = None
+def read_map(path):
+    """The input sections of the code output sections (.text and the script's .text.startup.unnamed) in an lld -Map
+    file: [(address, size, file, section, [symbols])], by address."""
+    sections = []
+    in_text = False
     with open(path, errors="replace") as f:
         for line in f:
-            m = re.match(r"(c?)fn=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
-            if m:
-                ident = m.group(2)
-                if m.group(3):
-                    names[ident] = m.group(3).split("'")[0]
-                name = names.get(ident)
-                if m.group(1):
-                    current_callee = name
-                elif name:
-                    seen.add(name)
+            output = re.match(r"\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+\d+ (\S+)$", line)
+            if output:
+                in_text = output.group(1).startswith(".text")
                 continue
-            if line.startswith("calls=") and current_callee:
-                counts[current_callee] += int(line[6:].split()[0])
-                seen.add(current_callee)
-    for name in seen:
-        counts[name] += 1
+            if not in_text:
+                continue
+            m = re.match(r"\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ {9}(\S.*):\((\S+)\)$", line)
+            if m:
+                sections.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3), m.group(4), []))
+                continue
+            m = re.match(r"\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+\d+ {17}(\S+)$", line)
+            if m and sections:
+                sections[-1][4].append(m.group(1))
+    return sections
+
+
+def add_heat(callgrind_out, sections, heat):
+    """Adds the instructions each input section executed in one callgrind run; returns how many sections ran."""
+    starts = [s[0] for s in sections]
+    seen = set()
+    with open(callgrind_out, errors="replace") as f:
+        for line in f:
+            if not line.startswith("0x"):
+                continue
+            parts = line.split()
+            address = int(parts[0], 16)
+            i = bisect.bisect_right(starts, address) - 1
+            if i >= 0 and address < sections[i][0] + sections[i][1]:
+                heat[i] += int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
+                seen.add(i)
     return len(seen)
 
 
-def text_symbols(binary):
-    """Function symbols defined in the binary, with their sizes."""
-    listing = subprocess.run(["nm", "-S", "--defined-only", binary], capture_output=True, text=True, check=True)
-    sizes = {}
-    for line in listing.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[2] in "tTwW":
-            sizes[parts[3]] = int(parts[1], 16)
-    return sizes
+def write_layout(sections, heat):
+    defined = collections.Counter(name for s in sections for name in s[4])
+    symbols, script = [], []
+    for i, _ in heat.most_common():
+        _, size, file, name, names = sections[i]
+        unique = [n for n in names if defined[n] == 1]
+        ours = re.search(r"/([^/]+\.build/[^/]+\.o)$", file)
+        if unique:
+            symbols.append(unique[0])
+        elif ours and re.fullmatch(r"[.\w]+", name):
+            script.append(f"    */{ours.group(1)}({name})")
+        elif names:
+            symbols.append(names[0])  # a shared name: lld moves every section defining it, still better than none
+    with open(ORDER, "w") as f:
+        f.write("\n".join(symbols) + "\n")
+    with open(SCRIPT, "w") as f:
+        f.write("/* Written by scripts/release/order-file.py: hot functions without a symbol of their own, placed\n"
+                "   right before .text, whose front holds the functions of runpod-launcher.order. */\n"
+                "SECTIONS {\n  .text.startup.unnamed : {\n" + "\n".join(script) + "\n  }\n} INSERT BEFORE .text;\n")
+    hot = sum(sections[i][1] for i in heat)
+    print(f"{len(heat)} hot sections ({hot / 2**20:.1f} MiB): {len(symbols)} by symbol in "
+          f"{os.path.relpath(ORDER, ROOT)}, {len(script)} by file in {os.path.relpath(SCRIPT, ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
