@@ -14,8 +14,9 @@ public enum LaunchEvent: Sendable, Hashable {
     case candidateRejected(PlacementCandidate, status: Int, detail: String)
     /// A call failed transiently and is tried again after `delay`.
     case retrying(operation: String, attempt: Int, delay: Duration, reason: String)
-    /// The pod exists (and may bill from now on).
-    case created(Pod)
+    /// The pod exists (and may bill from now on). `launchID` is the `RUNPOD_LAUNCHER_LAUNCH_ID` the create sent
+    /// (see `PodIdentity`), so an observer such as the pod ledger can tie the pod to this launch.
+    case created(Pod, launchID: String)
     /// RunPod reported a new status; `elapsed` counts from the start of the wait.
     case statusChanged(podID: String, from: RunPod.PodStatus?, to: RunPod.PodStatus, elapsed: Duration)
     /// The container is up; the app port is now probed at `url`.

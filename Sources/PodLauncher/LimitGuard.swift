@@ -27,7 +27,7 @@ final class LimitMeter: Sendable {
     /// Feeds one launcher event: `created` starts the pod's age, and it and `ready` give its rate.
     func observe(_ event: LaunchEvent) {
         switch event {
-        case .created(let pod):
+        case .created(let pod, _):
             let now = stopwatch.elapsed
             state.withLock { state in
                 if state.podID != pod.id { state.createdAt = now }

@@ -58,7 +58,7 @@ extension RunPodLauncher {
             case .created(let pod):
                 progress.record(podID: pod.id)
                 let value = Pod(pod)
-                emit(.created(value))
+                emit(.created(value, launchID: identity.launchID))
                 logger(podID: pod.id, operation: "launch").info("pod created", metadata: ["gpu": "\(candidate.gpuTypeID)"])
                 return value
             case .rejected(let status, let detail):

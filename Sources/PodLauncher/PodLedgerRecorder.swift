@@ -12,14 +12,10 @@ struct PodLedgerRecorder: Sendable {
     let apiHost: String
     let logger: Logger
 
-    /// The launch ID of the launch running in this task, when the entry point knew it.
-    @TaskLocal static var launchID: String?
-
     func handle(_ event: LaunchEvent) {
         switch event {
-        case .created(let pod):
-            let record = PodLedgerRecord(
-                podID: pod.id, name: pod.name, costPerHour: pod.costPerHour, launchID: Self.launchID, apiHost: apiHost)
+        case .created(let pod, let launchID):
+            let record = PodLedgerRecord(podID: pod.id, name: pod.name, costPerHour: pod.costPerHour, launchID: launchID, apiHost: apiHost)
             do {
                 try ledger.write(record)
             } catch {

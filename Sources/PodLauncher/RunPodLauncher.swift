@@ -53,10 +53,7 @@ public struct RunPodLauncher: Sendable {
 
     /// Places and creates a pod (RunPod's read-then-create pattern); returns as soon as it exists.
     public func launchPod(_ spec: LaunchSpec) async throws -> Pod {
-        let identity = PodIdentity(spec: spec)
-        return try await PodLedgerRecorder.$launchID.withValue(identity.launchID) {
-            try await launchPod(spec, identity: identity, progress: LaunchProgress())
-        }
+        try await launchPod(spec, identity: PodIdentity(spec: spec), progress: LaunchProgress())
     }
 
     func emit(_ event: LaunchEvent) { events?(event) }

@@ -10,7 +10,7 @@ struct LiveLogLineTests {
     @Test("the live line ends with the latest log line, is cut to the terminal width, and drops it once ready")
     func liveLine() {
         var state = ProgressState()
-        state.apply(.created(OutputTests.pod))
+        state.apply(.created(OutputTests.pod, launchID: "abcd1234"))
         state.logLine = "3f2a1b9c0d4e: Downloading [=====>        ]  812.4MB/1.61GB"
         let line = ProgressDrawing.liveLine(state, elapsed: .seconds(2), frame: 0)
         #expect(line.hasSuffix("waiting for the container · 3f2a1b9c0d4e: Downloading [=====>        ]  812.4MB/1.61GB"))

@@ -60,7 +60,7 @@ struct OutputTests {
     @Test("the live line is a pure function of the state and the elapsed time")
     func liveLine() {
         var state = ProgressState()
-        state.apply(.created(Self.pod))
+        state.apply(.created(Self.pod, launchID: "abcd1234"))
         state.apply(.statusChanged(podID: "abc123", from: .provisioning, to: .starting, elapsed: .seconds(3)))
         let line = ProgressDrawing.liveLine(state, elapsed: .milliseconds(3_200), frame: 1)
         #expect(line == "⠙ [   3.2s] pod abc123 STARTING waiting for the container")
@@ -75,7 +75,7 @@ struct OutputTests {
         let console = CapturedConsole()
         let session = CommandContext(environment: [:], console: console).session
         let reporter = ProgressReporter(console: console, session: session)
-        reporter.handle(.created(Self.pod))
+        reporter.handle(.created(Self.pod, launchID: "abcd1234"))
         #expect(session.livePods == ["abc123"])
         reporter.handle(.terminating(podID: "abc123", reason: "cancelled"))
         reporter.handle(.terminated(podID: "abc123"))

@@ -194,6 +194,31 @@ struct PodLedgerLauncherTests {
         }
     }
 
+    @Test("launchUntilReady records the launch ID it sent in RUNPOD_LAUNCHER_LAUNCH_ID, from the moment the pod exists")
+    func launchIDRecordedByLaunchUntilReady() async throws {
+        try await withEmulator { emulator in
+            let ledger = try temporaryLedger()
+            let seenWhileWaiting = Mutex<[String?]>([])
+            let launcher = Self.launcher(emulator, ledger: ledger) { event in
+                if case .statusChanged(let podID, _, _, _) = event {
+                    seenWhileWaiting.withLock { $0.append(ledger.record(podID: podID)?.launchID) }
+                }
+            }
+            let ready = try await launcher.launchUntilReady(LaunchSpec(name: "ledger-launch-id"), timeout: .seconds(30))
+            let state = try #require(await emulator.state().pods.first)
+            guard case .object(let body) = state.createRequest, case .object(let env)? = body["env"],
+                case .string(let launchID)? = env[PodIdentity.launchIDKey]
+            else {
+                Issue.record("no launch ID in \(state.createRequest)")
+                return
+            }
+            #expect(ledger.record(podID: ready.pod.id)?.launchID == launchID)
+            let seen = seenWhileWaiting.withLock { $0 }
+            #expect(!seen.isEmpty && seen.allSatisfy { $0 == launchID }, "the record carried the launch ID while the launcher waited")
+            try await launcher.terminatePod(podID: ready.pod.id)
+        }
+    }
+
     @Test("withPod leaves no record behind, on success and when its body fails")
     func withPodLeavesNothing() async throws {
         try await withEmulator { emulator in

@@ -20,7 +20,7 @@ struct ProgressState: Sendable, Equatable {
         case .creating(let candidate): activity = "creating on \(candidate.gpuTypeID)"
         case .candidateRejected: activity = "trying the next GPU type"
         case .retrying(let operation, let attempt, _, _): activity = "retrying \(operation) (attempt \(attempt))"
-        case .created(let pod):
+        case .created(let pod, _):
             podID = pod.id
             status = pod.status
             activity = "waiting for the container"
@@ -94,7 +94,7 @@ enum ProgressDrawing {
             return "\(candidate.gpuTypeID) turned down (HTTP \(status): \(detail)); trying the next one"
         case .retrying(let operation, let attempt, let delay, let reason):
             return "\(operation) failed (\(reason)); retry \(attempt) in \(String(format: "%.1f", seconds(delay)))s"
-        case .created(let pod):
+        case .created(let pod, _):
             let gpu = pod.gpuTypeID.map { " on \(pod.gpuCount)× \($0)" } ?? ""
             let place = pod.dataCenterID.map { " in \($0)" } ?? ""
             return "pod \(pod.id) (\(pod.name)) created\(gpu)\(place), \(price(pod.costPerHour)): it bills until terminated"

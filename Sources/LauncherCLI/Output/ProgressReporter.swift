@@ -70,7 +70,7 @@ final class ProgressReporter: Sendable {
     /// Handles one event from the library (called from any task).
     func handle(_ event: LaunchEvent) {
         switch event {
-        case .created(let pod): session.podExists(pod.id)
+        case .created(let pod, _): session.podExists(pod.id)
         case .terminated(let podID): session.podGone(podID)
         default: break
         }
@@ -122,7 +122,7 @@ final class ProgressReporter: Sendable {
     private static func logFollow(after event: LaunchEvent, eager: Bool, _ live: inout Live) -> LogFollow {
         var podID: String?
         switch event {
-        case .created(let pod):
+        case .created(let pod, _):
             if !eager {
                 live.pods.insert(pod.id)
                 return live.pods.count > 1 ? .stop : .startUnlessReady(pod.id, after: quietLogGrace)
