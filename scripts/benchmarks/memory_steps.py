@@ -5,7 +5,7 @@ section) four ways, with the link command SwiftPM wrote into the build manifest,
 against the same emulator with each, alternating, reporting the median peak RSS (wait4's ru_maxrss):
 
   1. SwiftPM's own release link of the same objects (gold, PIE, --export-dynamic, no order)
-  2. + lld with the symbol order file (scripts/release/runpod-launcher.order)
+  2. + lld with the start-up layout (scripts/release/runpod-launcher.order and .ld)
   3. + --no-export-dynamic
   4. + -z pack-relative-relocs (glibc ≥ 2.36; this is the shipping build)
 
@@ -21,6 +21,7 @@ from bench import RSS_METHOD, Emulator, Section, alternate, median, peak_rss
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 ORDER = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
+SCRIPT = os.path.join(ROOT, "scripts", "release", "runpod-launcher.ld")
 
 
 def link_command(cli):
@@ -45,24 +46,23 @@ def variants(ctx):
     except (OSError, LookupError, ValueError) as error:
         return [shipping], f"Only the shipping build: {error}."
     # SwiftPM's arguments, minus what scripts/build-release added to the link
-    strip = {"-use-ld=lld", "--no-export-dynamic", "--no-warn-symbol-ordering", "pack-relative-relocs"}
-    plain, skip_next = [], False
-    for i, arg in enumerate(base):
-        if skip_next:
-            skip_next = False
-            continue
-        nxt = base[i + 1] if i + 1 < len(base) else ""
-        if arg in ("-Xlinker",) and (nxt in strip or nxt.startswith("--symbol-ordering-file") or nxt == "-z"):
-            skip_next = True
-            continue
-        if arg in strip or arg == "-v" or arg.startswith("--symbol-ordering-file"):
-            continue
-        plain.append(arg)
-    order = ["-Xlinker", f"--symbol-ordering-file={ORDER}", "-Xlinker", "--no-warn-symbol-ordering"]
+    added = ("--no-export-dynamic", "--no-warn-symbol-ordering", "--symbol-ordering-file=", "--script=", "-Map=",
+             "--no-demangle", "-z", "pack-relative-relocs")
+    plain, i = [], 0
+    while i < len(base):
+        if base[i] == "-Xlinker" and i + 1 < len(base) and base[i + 1].startswith(added):
+            i += 2
+        elif base[i] in ("-use-ld=lld", "-v"):
+            i += 1
+        else:
+            plain.append(base[i])
+            i += 1
+    layout = ["-Xlinker", f"--symbol-ordering-file={ORDER}", "-Xlinker", "--no-warn-symbol-ordering",
+              "-Xlinker", f"--script={SCRIPT}"]
     steps = [
         ("1. SwiftPM's release link (static Swift runtime, gold, PIE, `--export-dynamic`)", []),
-        ("2. + lld and the symbol order file", ["-use-ld=lld", *order]),
-        ("3. + `--no-export-dynamic`", ["-use-ld=lld", *order, "-Xlinker", "--no-export-dynamic"]),
+        ("2. + lld and the start-up layout (order file and linker script)", ["-use-ld=lld", *layout]),
+        ("3. + `--no-export-dynamic`", ["-use-ld=lld", *layout, "-Xlinker", "--no-export-dynamic"]),
     ]
     out = []
     for k, (label, extra) in enumerate(steps, 1):
