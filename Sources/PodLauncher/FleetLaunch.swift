@@ -74,7 +74,8 @@ extension RunPodLauncher {
         let counting = client.observingRetries { notice in
             if notice.reason.contains("429") { pacerBox.withLock { $0 }?.noteRetried429() }
         }
-        let fleetLauncher = RunPodLauncher(client: counting, configuration: configuration, logger: logger, events: nil)
+        // The caller's ledger, not the default one: a launcher built with `ledger: nil` must write no state directory.
+        let fleetLauncher = RunPodLauncher(client: counting, configuration: configuration, logger: logger, ledger: ledger, events: nil)
         let pacer = FleetPacer(client: counting, clock: configuration.clock, reserve: max(2, options.concurrency)) { wait, reason in
             events?(.pacing(wait: wait, reason: reason))
         }

@@ -16,7 +16,7 @@ final class SignalledProcess: @unchecked Sendable {
     private let readers: Task<Void, Never>
     private let exited: Task<(status: Int32, signalled: Bool), Never>
 
-    /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME).
+    /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME and XDG_STATE_HOME).
     init(_ arguments: [String], environment: [String: String]) throws {
         let (process, out, err) = try Binary.process(arguments, environment: environment)
         let (stream, continuation) = AsyncStream.makeStream(of: (status: Int32, signalled: Bool).self)

@@ -20,10 +20,18 @@ func temporaryDirectory() throws -> URL {
     return url
 }
 
-/// Runs the CLI in-process with `environment` (plus a temporary HOME unless given) and captured output.
-func runInProcess(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
+/// `environment` plus a temporary HOME and XDG_STATE_HOME where not given, so no run reads the real
+/// `~/.runpod/config.toml` or writes the pod ledger of whoever runs `swift test` (`HermeticStateTests` checks it).
+func hermetic(_ environment: [String: String]) throws -> [String: String] {
     var environment = environment
     if environment["HOME"] == nil { environment["HOME"] = try temporaryDirectory().path }
+    if environment["XDG_STATE_HOME"] == nil { environment["XDG_STATE_HOME"] = try temporaryDirectory().path }
+    return environment
+}
+
+/// Runs the CLI in-process with `environment` (plus a temporary HOME and XDG_STATE_HOME unless given) and captured output.
+func runInProcess(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
+    let environment = try hermetic(environment)
     let console = CapturedConsole()
     let status = await RunPodLauncherCommand.execute(arguments, context: CommandContext(environment: environment, console: console))
     return CLIResult(status: status, stdout: console.stdout, stderr: console.stderr)
@@ -47,21 +55,20 @@ enum Binary {
         var description: String { "the runpod-launcher binary is not built: run `swift build` before `swift test`" }
     }
 
-    /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME).
+    /// Starts the binary with exactly `environment` (plus PATH and a temporary HOME and XDG_STATE_HOME).
     static func start(_ arguments: [String], environment: [String: String]) throws -> RunningBinary {
         let (process, out, err) = try process(arguments, environment: environment)
         return try RunningBinary(process: process, out: out, err: err)
     }
 
-    /// A not yet started process of the binary with exactly `environment` (plus PATH and a temporary HOME), stdin
+    /// A not yet started process of the binary with exactly `environment` (plus PATH and a temporary HOME and XDG_STATE_HOME), stdin
     /// from /dev/null and stdout/stderr into the returned pipes.
     static func process(_ arguments: [String], environment: [String: String]) throws -> (Process, out: Pipe, err: Pipe) {
         let process = Process()
         process.executableURL = try url
         process.arguments = arguments
-        var environment = environment
+        var environment = try hermetic(environment)
         environment["PATH"] = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        if environment["HOME"] == nil { environment["HOME"] = try temporaryDirectory().path }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

@@ -17,7 +17,7 @@ struct EmulatorIntegrationTests {
             probeInterval: .milliseconds(10), probeTimeout: .seconds(2),
             createRetryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(5), cap: .milliseconds(50), maxTotal: .seconds(5), jitter: false),
             terminateTimeout: .seconds(10), cleanupDeadline: .seconds(20), credentialSource: .environment(variable: "RUNPOD_API_KEY"))
-        return RunPodLauncher(client: client, configuration: configuration, events: events.handler)
+        return RunPodLauncher(client: client, configuration: configuration, ledger: scratchLedger(), events: events.handler)
     }
 
     func alive(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
@@ -167,7 +167,7 @@ struct EmulatorIntegrationTests {
     func wrongKey() async throws {
         try await withEmulator { emulator in
             let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey("rpa_WRONG_KEY_123"))
-            let launcher = RunPodLauncher(client: client, configuration: LauncherConfiguration(credentialSource: .flag))
+            let launcher = RunPodLauncher(client: client, configuration: LauncherConfiguration(credentialSource: .flag), ledger: nil)
             let error = try await #require(throws: LauncherError.self) { try await launcher.launchPod(LaunchSpec()) }
             guard case .unauthorized = error else {
                 Issue.record("\(error)")

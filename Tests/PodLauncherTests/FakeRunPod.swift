@@ -225,7 +225,7 @@ struct Harness {
             configuration: LauncherConfiguration(
                 proxyURLTemplate: "https://{podId}-{port}.proxy.test", readyPath: "/system_stats", probeApp: probeApp, clock: clock,
                 pollSchedule: .standard, probeTransport: proxy, credentialSource: credentialSource),
-            logger: logger, events: events.handler)
+            logger: logger, ledger: nil, events: events.handler)
     }
 }
 

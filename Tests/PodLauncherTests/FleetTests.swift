@@ -56,7 +56,7 @@ struct FleetTests {
                 probeInterval: .milliseconds(250), probeTimeout: .seconds(2),
                 createRetryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(200), cap: .seconds(2), maxTotal: .seconds(30), jitter: false),
                 terminateTimeout: .seconds(60), cleanupDeadline: .seconds(30))
-            return try await body(emulator, RunPodLauncher(client: client, configuration: configuration), clock)
+            return try await body(emulator, RunPodLauncher(client: client, configuration: configuration, ledger: scratchLedger()), clock)
         }
     }
 
@@ -181,7 +181,7 @@ struct FleetTests {
             let client = plain.client.observingRetries { notice in
                 if notice.reason.contains("429") { retried429.withLock { $0 += 1 } }
             }
-            let launcher = RunPodLauncher(client: client, configuration: plain.configuration)
+            let launcher = RunPodLauncher(client: client, configuration: plain.configuration, ledger: plain.ledger)
             let events = FleetEventLog()
             let fleet = try await launcher.withFleet(spec, options: FleetOptions(count: 8, concurrency: 4), events: events.handler) { fleet in
                 #expect(await alive(emulator).count == 8)

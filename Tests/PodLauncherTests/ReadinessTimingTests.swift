@@ -67,7 +67,8 @@ final class TimedPod: Sendable {
         return RunPodLauncher(
             client: client,
             configuration: LauncherConfiguration(
-                proxyURLTemplate: "https://{podId}-{port}.proxy.test", probeApp: probeApp, clock: clock, probeTransport: Proxy(pod: self)))
+                proxyURLTemplate: "https://{podId}-{port}.proxy.test", probeApp: probeApp, clock: clock, probeTransport: Proxy(pod: self)),
+            ledger: nil)
     }
 }
 
@@ -150,7 +151,7 @@ struct ReadinessTimingTests {
         let pod = TimedPod(clock: clock, runningAt: .seconds(5), appAt: .seconds(7))
         let events = EventLog()
         let base = pod.launcher()
-        let launcher = RunPodLauncher(client: base.client, configuration: base.configuration, events: events.handler)
+        let launcher = RunPodLauncher(client: base.client, configuration: base.configuration, ledger: nil, events: events.handler)
         _ = try await launcher.waitForReady(podID: "pod1", timeout: .seconds(300))
         let kinds = events.events.map { event -> String in
             switch event {

@@ -15,7 +15,14 @@ func surfaceLauncher(_ emulator: RunningEmulator, events: EventLog = EventLog())
         probeInterval: .milliseconds(10), probeTimeout: .seconds(2),
         createRetryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(5), cap: .milliseconds(50), maxTotal: .seconds(5), jitter: false),
         terminateTimeout: .seconds(10), cleanupDeadline: .seconds(20))
-    return RunPodLauncher(client: client, configuration: configuration, events: events.handler)
+    return RunPodLauncher(client: client, configuration: configuration, ledger: scratchLedger(), events: events.handler)
+}
+
+/// A ledger in a fresh temporary directory (created on the first write), so no test writes the real
+/// `$XDG_STATE_HOME/runpod-launcher` of whoever runs `swift test`. `HermeticLedgerTests` checks every launcher the
+/// package builds names its ledger.
+func scratchLedger() -> PodLedger {
+    PodLedger(directory: FileManager.default.temporaryDirectory.appendingPathComponent("pod-ledger-tests-\(UUID().uuidString)"))
 }
 
 /// Pods the emulator still has alive.

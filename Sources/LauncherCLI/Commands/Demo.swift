@@ -42,7 +42,9 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.pollSchedule = .fixed(.milliseconds(max(20, Int(1000 * scale * 5))))
             configuration.probeInterval = .milliseconds(max(20, Int(1000 * scale * 5)))
             let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey(emulator.apiKey), logger: logger)
-            let launcher = RunPodLauncher(client: client, configuration: configuration, logger: logger) { reporter.handle($0) }
+            // No ledger: the demo's pods live in this process's emulator and die with it; recording them would only leave
+            // records of a throwaway API in the user's state directory.
+            let launcher = RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: nil) { reporter.handle($0) }
             let spec = LaunchSpec(name: "runpod-launcher-demo")
 
             reporter.message(
