@@ -97,7 +97,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
             let message = fullMessage(for: error)
             if !message.isEmpty { code == .success ? console.out(message) : console.err(message) }
             if json, code != .success, !(error is ExitCode) {
-                console.out(JSONOutput.encode(ErrorJSON(kind: "usage", message: message, podId: session.livePods.last)))
+                console.out(JSONOutput.encode(ErrorJSON(kind: "usage", message: message, podIDs: session.livePods)))
             }
             return code.rawValue
         }
@@ -111,7 +111,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
             console.err("pod \(pod) still exists and may be billing; terminate it with: runpod-launcher terminate \(pod)")
         }
         if json {
-            console.out(JSONOutput.encode(ErrorJSON(kind: failure.kind, message: failure.message, podId: pods.last)))
+            console.out(JSONOutput.encode(ErrorJSON(kind: failure.kind, message: failure.message, podIDs: pods)))
         }
         return failure.status
     }

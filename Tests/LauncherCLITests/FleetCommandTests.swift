@@ -51,6 +51,27 @@ struct FleetCommandTests {
         }
     }
 
+    @Test("a failed fleet whose cleanup cannot terminate lists every pod it left in the --json error (podIds), not only on stderr")
+    func leftPodsInJSON() async throws {
+        try await withEmulator { emulator in
+            await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails, namePrefix: "batch-2", times: 1))
+            // RunPod refuses every terminate: the fleet fails and its cleanup leaves all three pods billing.
+            await emulator.setFaults([FaultRule(operation: "deletePod", kind: .serverError(status: 403))])
+            let result = try await runInProcess(
+                ["launch", "--count", "3", "--name", "batch", "--gpu", "NVIDIA RTX A5000", "--json"], environment: Self.environment(emulator))
+            #expect(result.status == 70, "\(result.stderr)")
+            let document = try jsonObject(result.stdout)
+            #expect((document["error"] as? [String: Any])?["kind"] as? String == "podFailed")
+            let left = try #require(document["podIds"] as? [String], "no podIds in \(result.stdout)")
+            let created = await emulator.state().pods.map(\.id)
+            #expect(left.count == 3 && Set(left) == Set(created), "left \(left), created \(created)")
+            #expect(Set(left) == Set(await Self.alive(emulator).map(\.id)))
+            #expect(document["podId"] as? String == left.last)
+            #expect(left.allSatisfy { result.stderr.contains($0) }, "stderr names them too: \(result.stderr)")
+            await emulator.setFaults([])
+        }
+    }
+
     @Test("run --count 2 gives COMMAND every pod's ID and URL, and terminates them all")
     func runFleet() async throws {
         try await withEmulator { emulator in

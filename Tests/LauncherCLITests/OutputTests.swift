@@ -47,6 +47,16 @@ struct OutputTests {
         let without = try jsonObject(JSONOutput.encode(ErrorJSON(kind: "noCapacity", message: "none", podId: nil)))
         #expect(without["podId"] == nil)
         #expect(Set(without.keys) == ["error"])
+        #expect(withPod["podIds"] as? [String] == ["abc123"])
+    }
+
+    @Test("a failure document lists every pod a fleet left in podIds, podId being the last; neither when none is left")
+    func errorJSONFleet() throws {
+        let fleet = try jsonObject(JSONOutput.encode(ErrorJSON(kind: "podFailed", message: "pod 2 failed", podIDs: ["p1", "p2", "p3"])))
+        #expect(fleet["podIds"] as? [String] == ["p1", "p2", "p3"])
+        #expect(fleet["podId"] as? String == "p3")
+        let none = try jsonObject(JSONOutput.encode(ErrorJSON(kind: "podFailed", message: "pod 2 failed", podIDs: [])))
+        #expect(Set(none.keys) == ["error"])
     }
 
     @Test("progress lines carry the elapsed time and the transition")

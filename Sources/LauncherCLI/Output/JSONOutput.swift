@@ -59,8 +59,10 @@ public struct PodJSON: Codable, Sendable, Equatable {
     }
 }
 
-/// What `--json` prints on failure: `{"error": {"kind", "message"}, "podId"?}`. `podId` is there only when a pod
-/// exists that may bill (kept with `--keep-on-failure`, a `wait` on someone else's pod, or a failed cleanup).
+/// What `--json` prints on failure: `{"error": {"kind", "message"}, "podId"?, "podIds"?}`. Both are there only when
+/// a pod exists that may bill (kept with `--keep-on-failure`, a `wait` on someone else's pod, or a failed cleanup):
+/// `podIds` lists every such pod (all a failed `launch --count N` left behind, in creation order), `podId` is the last
+/// of them (one pod for a single launch; kept for scripts written before fleets).
 public struct ErrorJSON: Codable, Sendable, Equatable {
     /// The failure.
     public struct Detail: Codable, Sendable, Equatable {
@@ -69,11 +71,21 @@ public struct ErrorJSON: Codable, Sendable, Equatable {
     }
 
     public var error: Detail
+    /// The last pod that may bill.
     public var podId: String?
+    /// Every pod that may bill; nil (left out) when none does.
+    public var podIds: [String]?
 
+    /// A failure that left at most `podId` behind.
     public init(kind: String, message: String, podId: String?) {
+        self.init(kind: kind, message: message, podIDs: podId.map { [$0] } ?? [])
+    }
+
+    /// A failure that left `podIDs` behind (none, one, or a fleet's).
+    public init(kind: String, message: String, podIDs: [String]) {
         error = Detail(kind: kind, message: message)
-        self.podId = podId
+        podId = podIDs.last
+        podIds = podIDs.isEmpty ? nil : podIDs
     }
 }
 

@@ -37,7 +37,11 @@ public enum Flags {
 
     /// `--json`: one JSON document on stdout instead of text.
     public struct Output: ParsableArguments, Sendable {
-        @Flag(help: "Print one JSON document on stdout (also on failure: {\"error\": {kind, message}, \"podId\"?}).")
+        @Flag(
+            help: """
+                Print one JSON document on stdout; on failure {"error": {kind, message}, "podId"?, "podIds"?}: podIds lists every \
+                pod that may still bill (all a fleet left behind), podId the last of them.
+                """)
         public var json = false
 
         public init() {}

@@ -72,7 +72,8 @@ enum FleetCommands {
 
 /// `launch --count N --json`: `{"pods": [PodJSON…], "requested": N, "failed": [{index, podId, kind, message}]}`.
 /// `pods` lists every ready pod in fleet order (the shape `list --json` uses); `failed` is empty unless --min-ready
-/// let the fleet succeed without some.
+/// let the fleet succeed without some. A fleet that fails prints `ErrorJSON` instead, whose `podIds` names every pod
+/// it could not confirm terminated.
 struct FleetJSON: Codable, Sendable, Equatable {
     struct Failed: Codable, Sendable, Equatable {
         var index: Int
