@@ -130,14 +130,14 @@ def run_measured(cmd, env, on_first_output=None):
 # A child that Python spawns directly reports Python's own peak as its ru_maxrss: the kernel carries the high-water
 # mark of the memory a process had before exec over into the exec'd program, and Python's subprocess (vfork or fork)
 # hands the child its own address space. So peak memory is measured through GNU time, whose child is forked from time
-# itself (~1 MiB), or, without GNU time, through a minimal Python (-S -I) that forks and execs (its ~8 MiB is then the
+# itself (~1 MiB), or, without GNU time, through a minimal Python (-S -I) that forks and execs (its ~5 MiB is then the
 # floor of what can be seen).
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 _SMALL_LAUNCHER = ("import os,sys\npid=os.fork()\nif pid==0:\n    os.execvp(sys.argv[2],sys.argv[2:])\n"
                    "_,st,ru=os.wait4(pid,0)\nos.write(int(sys.argv[1]),str(ru.ru_maxrss).encode())\n"
                    "sys.exit(os.waitstatus_to_exitcode(st))")
 RSS_METHOD = ("GNU time (`/usr/bin/time -f %M`): the command is forked from time, so the figure is the command's own"
-              if GNU_TIME else "a minimal forking Python launcher (GNU time is absent): figures below ~8 MiB are its floor")
+              if GNU_TIME else "a minimal forking Python launcher (GNU time is absent): figures below ~5 MiB are its floor")
 
 
 def peak_rss(cmd, env):

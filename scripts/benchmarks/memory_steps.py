@@ -38,6 +38,24 @@ def link_command(cli):
     raise LookupError(f"no link command for runpod-launcher in {manifest}")
 
 
+LAYOUT_FLAGS = ("--no-export-dynamic", "--no-warn-symbol-ordering", "--symbol-ordering-file=", "--script=", "-Map=",
+                "--no-demangle", "-z", "pack-relative-relocs")
+
+
+def without_layout_flags(args):
+    """SwiftPM's link arguments minus what scripts/build-release added to the link (lld and its layout flags)."""
+    plain, i = [], 0
+    while i < len(args):
+        if args[i] == "-Xlinker" and i + 1 < len(args) and args[i + 1].startswith(LAYOUT_FLAGS):
+            i += 2
+        elif args[i] in ("-use-ld=lld", "-v"):
+            i += 1
+        else:
+            plain.append(args[i])
+            i += 1
+    return plain
+
+
 def variants(ctx):
     """(label, path) of each build to measure."""
     shipping = ("4. + compact relocations (`-z pack-relative-relocs`): **the shipping build**", ctx.cli)
@@ -45,18 +63,7 @@ def variants(ctx):
         base = link_command(ctx.cli)
     except (OSError, LookupError, ValueError) as error:
         return [shipping], f"Only the shipping build: {error}."
-    # SwiftPM's arguments, minus what scripts/build-release added to the link
-    added = ("--no-export-dynamic", "--no-warn-symbol-ordering", "--symbol-ordering-file=", "--script=", "-Map=",
-             "--no-demangle", "-z", "pack-relative-relocs")
-    plain, i = [], 0
-    while i < len(base):
-        if base[i] == "-Xlinker" and i + 1 < len(base) and base[i + 1].startswith(added):
-            i += 2
-        elif base[i] in ("-use-ld=lld", "-v"):
-            i += 1
-        else:
-            plain.append(base[i])
-            i += 1
+    plain = without_layout_flags(base)
     layout = ["-Xlinker", f"--symbol-ordering-file={ORDER}", "-Xlinker", "--no-warn-symbol-ordering",
               "-Xlinker", f"--script={SCRIPT}"]
     steps = [

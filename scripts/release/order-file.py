@@ -171,25 +171,35 @@ def add_heat(callgrind_out, sections, heat):
     return len(seen)
 
 
-def write_layout(sections, heat):
+def plan_layout(sections, heat):
+    """(symbols for the order file, input-section lines for the linker script), hottest first. A hot section is named
+    by a symbol only it defines (lld moves every section that defines a listed name, so a shared name would drag
+    other files' code along); else, if it is one of our objects and its name is plain, by file and section in the
+    script; else by its first symbol, shared or not (still better than leaving it behind)."""
     defined = collections.Counter(name for s in sections for name in s[4])
     symbols, script = [], []
     for i, _ in heat.most_common():
-        _, size, file, name, names = sections[i]
+        _, _, file, name, names = sections[i]
         unique = [n for n in names if defined[n] == 1]
         ours = re.search(r"/([^/]+\.build/[^/]+\.o)$", file)
         if unique:
             symbols.append(unique[0])
         elif ours and re.fullmatch(r"[.\w]+", name):
-            script.append(f"    */{ours.group(1)}({name})")
+            script.append(f"*/{ours.group(1)}({name})")
         elif names:
-            symbols.append(names[0])  # a shared name: lld moves every section defining it, still better than none
+            symbols.append(names[0])
+    return symbols, script
+
+
+def write_layout(sections, heat):
+    symbols, script = plan_layout(sections, heat)
     with open(ORDER, "w") as f:
         f.write("\n".join(symbols) + "\n")
     with open(SCRIPT, "w") as f:
         f.write("/* Written by scripts/release/order-file.py: hot functions without a symbol of their own, placed\n"
                 "   right before .text, whose front holds the functions of runpod-launcher.order. */\n"
-                "SECTIONS {\n  .text.startup.unnamed : {\n" + "\n".join(script) + "\n  }\n} INSERT BEFORE .text;\n")
+                "SECTIONS {\n  .text.startup.unnamed : {\n" + "".join(f"    {line}\n" for line in script) +
+                "  }\n} INSERT BEFORE .text;\n")
     hot = sum(sections[i][1] for i in heat)
     print(f"{len(heat)} hot sections ({hot / 2**20:.1f} MiB): {len(symbols)} by symbol in "
           f"{os.path.relpath(ORDER, ROOT)}, {len(script)} by file in {os.path.relpath(SCRIPT, ROOT)}", file=sys.stderr)
