@@ -73,8 +73,11 @@ extension RunPodLauncher {
                     return try await Task { try await client.createPod(request) }.value
                 }
                 progress.record(podID: pod.id)
+                let created = Pod(pod)
+                // The ledger (this launcher's only observer) records the pod before anyone waits on it.
+                emit(.created(created, launchID: identity.launchID))
                 try Task.checkCancellation()
-                return Pod(pod)
+                return created
             } catch let error as RunPodAPIError {
                 failure = error
             }
@@ -117,7 +120,9 @@ extension RunPodLauncher {
                 if let pod = pods.first(where: identity.matches) {
                     logger(podID: pod.id, operation: "fleet").notice("adopted pod created by a create whose answer was lost")
                     progress.record(podID: pod.id)
-                    return Pod(pod)
+                    let adopted = Pod(pod)
+                    emit(.created(adopted, launchID: identity.launchID))
+                    return adopted
                 }
                 let remaining = settleBy - wallClock.now
                 guard remaining > .zero else { break }

@@ -49,6 +49,9 @@ extension RunPodLauncher {
     /// timeout and on cancellation, every pod the fleet created is terminated and confirmed gone, shielded from the
     /// cancellation, and `FleetFailure` says what became of each. With `minReady` below `count`, the pods that failed
     /// are terminated before the fleet is returned and listed in `Fleet.failures`.
+    ///
+    /// Like a single launch, every pod is recorded in `ledger` as soon as its create is answered and forgotten once
+    /// RunPod confirms it gone; the pods of a returned fleet stay recorded until they are terminated.
     public func launchFleet(_ spec: LaunchSpec, options: FleetOptions, events: (@Sendable (FleetEvent) -> Void)? = nil) async throws -> Fleet {
         try await startFleet(spec, options: options, events: events).fleet
     }
@@ -170,12 +173,15 @@ extension RunPodLauncher {
                     for _ in 0..<min(run.options.concurrency, run.options.count) {
                         creators.addTask { try await self.createFleetMembers(run, placement: placement) }
                     }
-                    try await creators.waitForAll()
+                    // Not `waitForAll()`: it lets the other children run on after one throws. The first FleetStop must
+                    // end the group, which cancels the other creators (no more creates once the fleet has failed).
+                    while try await creators.next() != nil {}
                 }
                 run.book.creatorsDone = true
             }
             group.addTask { try await self.waitForFleet(run) }
-            try await group.waitForAll()
+            // Likewise: a creator's FleetStop must cancel the waiter, which may be waiting for a create that never comes.
+            while try await group.next() != nil {}
         }
         if run.book.readyPods.count < run.options.minReady, let first = run.book.failures.first {
             throw FleetStop(error: first.error)

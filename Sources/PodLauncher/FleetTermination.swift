@@ -62,7 +62,11 @@ extension RunPodLauncher {
                     if attempt > 0 { try? await self.sleep(self.configuration.pollSchedule.initial) }
                     guard let pods = try? await run.pacer.paced(priority: .cleanup, { try await self.client.listPods() }) else { continue }
                     for identity in missing {
-                        for pod in pods where identity.matches(pod) && !ids.contains(pod.id) { ids.append(pod.id) }
+                        for pod in pods where identity.matches(pod) && !ids.contains(pod.id) {
+                            ids.append(pod.id)
+                            // Found only now: recorded, so the ledger knows it if the terminate below fails.
+                            self.emit(.created(Pod(pod), launchID: identity.launchID))
+                        }
                     }
                     missing.removeAll { identity in pods.contains(where: identity.matches) }
                 }
@@ -103,7 +107,7 @@ extension RunPodLauncher {
                     } catch let error as RunPodAPIError where error.status == 404 {
                         // Unknown on the first try: already gone. After a retry: our earlier try went through.
                         ledger.confirm(id)
-                        run.emit(.terminated(podID: id))
+                        self.confirmedGone(id, run: run)
                         return nil
                     } catch let error as RunPodAPIError {
                         ledger.fail(id, self.map(error, notFound: ("pod", id)))
@@ -124,6 +128,12 @@ extension RunPodLauncher {
         }
     }
 
+    /// RunPod confirmed `id` gone: the fleet's caller hears it, and the ledger forgets the pod.
+    private func confirmedGone(_ id: String, run: FleetRun) {
+        emit(.terminated(podID: id))
+        run.emit(.terminated(podID: id))
+    }
+
     /// Lists pods until none of `ids` is there (or all are TERMINATED), or `terminateTimeout` has passed.
     private func confirmFleetGone(_ ids: [String], run: FleetRun, ledger: FleetCleanupLedger) async {
         var pending = Set(ids)
@@ -137,7 +147,7 @@ extension RunPodLauncher {
                 for id in pending where alive[id] == nil {
                     pending.remove(id)
                     ledger.confirm(id)
-                    run.emit(.terminated(podID: id))
+                    confirmedGone(id, run: run)
                 }
                 lastStatus.merge(alive) { _, new in new }
             }

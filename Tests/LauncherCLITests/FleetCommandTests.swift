@@ -122,3 +122,35 @@ struct FleetCommandTests {
         }
     }
 }
+
+/// `launch --count N` keeps the ledger like `launch`: one record per pod it leaves running, released when it exits.
+@Suite("fleet commands and the pod ledger")
+struct FleetLedgerCommandTests {
+    @Test("launch --count 2 --json leaves two released records (list --mine: kept, not orphaned by a crash); terminate removes them")
+    func fleetLaunchRecordsItsPods() async throws {
+        try await withEmulator { emulator in
+            let (environment, ledger) = try OrphanTests.environment(emulator)
+            let launch = try await Binary.run(
+                ["launch", "--count", "2", "--name", "batch", "--gpu", "NVIDIA RTX A5000", "--json"], environment: environment)
+            #expect(launch.status == 0, "\(launch.stderr)")
+            let pods = try #require(try jsonObject(launch.stdout)["pods"] as? [[String: Any]])
+            let ids = pods.compactMap { $0["id"] as? String }
+            #expect(ids.count == 2)
+            let records = ledger.load().records
+            #expect(Set(records.map(\.podID)) == Set(ids))
+            #expect(Set(records.map(\.name)) == ["batch-1", "batch-2"])
+            #expect(records.allSatisfy { $0.launchID != nil && $0.releasedAt != nil && $0.apiHost == PodLedgerRecord.apiHost(of: emulator.baseURL) })
+            #expect(Set(records.compactMap(\.launchID)).count == 2, "each pod its own launch ID")
+
+            let listed = try await Binary.run(["list", "--mine", "--json"], environment: environment)
+            let mine = try OrphanTests.minePods(listed.stdout).filter { ids.contains($0["id"] as? String ?? "") }
+            #expect(mine.count == 2)
+            #expect(mine.allSatisfy { ($0["owner"] as? [String: Any])?["state"] as? String == "kept" }, "\(listed.stdout)")
+
+            let terminate = try await runInProcess(["terminate"] + ids, environment: environment)
+            #expect(terminate.status == 0, "\(terminate.stderr)")
+            #expect(ledger.load().records.isEmpty)
+            #expect(await FleetCommandTests.alive(emulator).isEmpty)
+        }
+    }
+}
