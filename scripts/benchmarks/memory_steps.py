@@ -12,9 +12,9 @@ against the same emulator with each, alternating, reporting the median peak RSS 
 Each variant is a copy in a scratch directory; the shipping binary is not touched. If the manifest cannot be read
 (another SwiftPM layout), the section says so and measures only the shipping binary.
 """
-import json
 import os
 import subprocess
+import sys
 
 from bench import RSS_METHOD, Emulator, Section, alternate, median, peak_rss
 
@@ -22,48 +22,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 ORDER = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
 SCRIPT = os.path.join(ROOT, "scripts", "release", "runpod-launcher.ld")
+sys.path.insert(0, os.path.join(ROOT, "scripts", "release"))
 
-
-def link_command(cli):
-    """The swiftc link invocation SwiftPM used for `cli`, from the llbuild manifest next to its build directory."""
-    build_dir = os.path.dirname(os.path.realpath(cli))  # …/<triple>/release
-    manifest = os.path.join(os.path.dirname(os.path.dirname(build_dir)), "release.yaml")
-    with open(manifest) as f:
-        lines = f.read().splitlines()
-    for i, line in enumerate(lines):
-        if line.strip().startswith('"C.runpod-launcher-') and line.strip().endswith('-release.exe":'):
-            for candidate in lines[i:i + 20]:
-                if candidate.strip().startswith("args:"):
-                    return json.loads(candidate.strip()[len("args:"):])
-    raise LookupError(f"no link command for runpod-launcher in {manifest}")
-
-
-LAYOUT_FLAGS = ("--no-export-dynamic", "--no-warn-symbol-ordering", "--symbol-ordering-file=", "--script=", "-Map=",
-                "--no-demangle", "-z", "pack-relative-relocs")
-
-
-def without_layout_flags(args):
-    """SwiftPM's link arguments minus what scripts/build-release added to the link (lld and its layout flags)."""
-    plain, i = [], 0
-    while i < len(args):
-        if args[i] == "-Xlinker" and i + 1 < len(args) and args[i + 1].startswith(LAYOUT_FLAGS):
-            i += 2
-        elif args[i] in ("-use-ld=lld", "-v"):
-            i += 1
-        else:
-            plain.append(args[i])
-            i += 1
-    return plain
+import relink  # noqa: E402
 
 
 def variants(ctx):
     """(label, path) of each build to measure."""
     shipping = ("4. + compact relocations (`-z pack-relative-relocs`): **the shipping build**", ctx.cli)
     try:
-        base = link_command(ctx.cli)
+        base = relink.link_command(ctx.cli)
     except (OSError, LookupError, ValueError) as error:
         return [shipping], f"Only the shipping build: {error}."
-    plain = without_layout_flags(base)
+    plain = relink.without(base)
     layout = ["-Xlinker", f"--symbol-ordering-file={ORDER}", "-Xlinker", "--no-warn-symbol-ordering",
               "-Xlinker", f"--script={SCRIPT}"]
     steps = [
@@ -74,9 +45,8 @@ def variants(ctx):
     out = []
     for k, (label, extra) in enumerate(steps, 1):
         path = os.path.join(ctx.tmp, f"runpod-launcher-step{k}")
-        command = list(plain)
-        command[command.index("-o") + 1] = path
-        done = subprocess.run(command + extra, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(relink.with_output(plain, path) + extra, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
             return [shipping], f"Only the shipping build: relinking step {k} failed: {done.stderr[-500:]}"
         out.append((label, path))

@@ -7,11 +7,13 @@ time around each page it touches (fault-around), so a command that executes ~2 M
 file ends up with ~20 MB of it resident. Laid out next to each other at the front of the code, the same functions
 cost a few MB (BENCHMARKS.md, "Peak memory, step by step").
 
-How: runs a broad set of CLI commands (help, catalog, volumes, launch/wait/status/list/logs/terminate, run, fleets,
-doctor, error paths; key from the environment and from ~/.runpod/config.toml) under valgrind's callgrind against a
-local emulator, maps every executed instruction to the input section holding it (the link map scripts/build-release
-writes next to the binary), and lists each hot section by a symbol only it defines; a section without such a symbol
-(compiler-private `.L…` helpers, names shared by many files) goes into the linker script by file and section name.
+How: relinks the objects of the last scripts/build-release without the linker script (valgrind only knows code in
+.text; the script's section would be invisible to it) and with a link map, runs a broad set of CLI commands (help,
+catalog, volumes, launch/wait/status/list/logs/terminate, run, fleets, doctor, error paths; key from the environment,
+a bare shell, and ~/.runpod/config.toml) under valgrind's callgrind against a local emulator, maps every executed
+instruction to the input section holding it, and lists each hot section by a symbol only it defines; a section
+without such a symbol (compiler-private `.L…` helpers, names shared by many files) goes into the linker script by
+file and section name.
 Hottest first. Names that later disappear are harmless (the link skips them); code added after the last run just
 lands behind the packed block and costs some memory, so regenerate after large changes:
 
@@ -34,6 +36,10 @@ import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import relink  # noqa: E402
+
 ORDER = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
 SCRIPT = os.path.join(ROOT, "scripts", "release", "runpod-launcher.ld")
 KEY = "rpa_EMULATOR_DEV_KEY_DO_NOT_USE_IN_PRODUCTION"
@@ -69,21 +75,22 @@ def runs(pod, env, bare, from_config):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build-release", "release", "runpod-launcher"))
-    parser.add_argument("--map", default=os.path.join(ROOT, ".build-release", "runpod-launcher.map"),
-                        help="the binary's lld link map, which scripts/build-release writes into its scratch directory")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("order-file.py needs valgrind: apt-get install valgrind")
     binary = os.path.realpath(args.binary)
-    link_map = args.map
-    if not os.access(binary, os.X_OK) or not os.path.exists(link_map):
-        sys.exit(f"need {binary} and its link map {link_map}: run scripts/build-release first")
-    sections = read_map(link_map)
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"no binary at {binary}: run scripts/build-release first")
 
     work = tempfile.mkdtemp(prefix="order-file-")
-    # valgrind 3.19 cannot read the DWARF 5 of the release binary; addresses are all it needs
     profiled = os.path.join(work, "runpod-launcher")
-    subprocess.run(["strip", "--strip-debug", "-o", profiled, binary], check=True)
+    link_map = profiled + ".map"
+    command = relink.with_output(relink.without(relink.link_command(binary), ("--script=", "-Map="), ()), profiled)
+    subprocess.run(command + ["-Xlinker", f"-Map={link_map}", "-Xlinker", "--no-demangle"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sections = read_map(link_map)
+    # valgrind 3.19 cannot read the DWARF 5 of the release binary; addresses are all it needs
+    subprocess.run(["strip", "--strip-debug", profiled], check=True)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

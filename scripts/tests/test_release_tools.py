@@ -10,9 +10,10 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "benchmarks"))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "release"))
 
 import bench  # noqa: E402
-import memory_steps  # noqa: E402
+import relink  # noqa: E402
 
 
 def load_order_file():
@@ -81,14 +82,18 @@ class LinkMapTests(unittest.TestCase):
         self.assertEqual(heat, collections.Counter({2: 55, 0: 7}))
 
 
-class MemoryStepsTests(unittest.TestCase):
+class RelinkTests(unittest.TestCase):
     def test_step_one_links_without_any_layout_flag(self):
         args = ["swiftc", "-o", "out", "-Xlinker", "--gc-sections", "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
                 "-Xlinker", "--symbol-ordering-file=/x.order", "-Xlinker", "--no-warn-symbol-ordering",
                 "-Xlinker", "--script=/x.ld", "-Xlinker", "-Map=/x.map", "-Xlinker", "--no-demangle",
                 "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-g"]
-        self.assertEqual(memory_steps.without_layout_flags(args),
-                         ["swiftc", "-o", "out", "-Xlinker", "--gc-sections", "-g"])
+        self.assertEqual(relink.without(args), ["swiftc", "-o", "out", "-Xlinker", "--gc-sections", "-g"])
+        # order-file.py profiles a binary without the script only, so that all code lies in .text
+        self.assertEqual(relink.without(args, ("--script=", "-Map="), ())[:8],
+                         ["swiftc", "-o", "out", "-Xlinker", "--gc-sections", "-use-ld=lld", "-Xlinker",
+                          "--no-export-dynamic"])
+        self.assertEqual(relink.with_output(["a", "-o", "x", "b"], "y"), ["a", "-o", "y", "b"])
 
 
 class PeakMemoryTests(unittest.TestCase):
