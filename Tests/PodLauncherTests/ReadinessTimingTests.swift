@@ -2,8 +2,8 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A pod whose status and app follow the test clock: PROVISIONING, RUNNING with ports from `runningAt`, the app
 /// answering from `appAt`. Records when each API read and each probe happened.

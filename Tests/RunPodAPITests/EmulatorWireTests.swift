@@ -2,8 +2,8 @@ import Foundation
 import RunPodAPI
 import RunPodEmulator
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The client's models against the emulator's answers: every operation the launcher uses decodes.
 @Suite("client against the emulator")

@@ -1,7 +1,7 @@
 import Foundation
 import RunPodAPI
-import Testing
 import TestSupport
+import Testing
 
 @Suite("retry policy")
 struct RetryTests {
