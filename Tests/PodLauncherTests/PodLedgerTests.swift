@@ -184,12 +184,7 @@ struct PodLedgerLauncherTests {
             let ledger = try temporaryLedger()
             let pod = try await Self.launcher(emulator, ledger: ledger).launchPod(LaunchSpec())
             let state = try #require(await emulator.state().pods.first)
-            guard case .object(let body) = state.createRequest, case .object(let env)? = body["env"],
-                case .string(let launchID)? = env[PodIdentity.launchIDKey]
-            else {
-                Issue.record("no launch ID in \(state.createRequest)")
-                return
-            }
+            let launchID = try #require(state.createRequest["env"]?[PodIdentity.launchIDKey]?.stringValue, "no launch ID in \(state.createRequest)")
             #expect(ledger.record(podID: pod.id)?.launchID == launchID)
         }
     }
@@ -206,12 +201,7 @@ struct PodLedgerLauncherTests {
             }
             let ready = try await launcher.launchUntilReady(LaunchSpec(name: "ledger-launch-id"), timeout: .seconds(30))
             let state = try #require(await emulator.state().pods.first)
-            guard case .object(let body) = state.createRequest, case .object(let env)? = body["env"],
-                case .string(let launchID)? = env[PodIdentity.launchIDKey]
-            else {
-                Issue.record("no launch ID in \(state.createRequest)")
-                return
-            }
+            let launchID = try #require(state.createRequest["env"]?[PodIdentity.launchIDKey]?.stringValue, "no launch ID in \(state.createRequest)")
             #expect(ledger.record(podID: ready.pod.id)?.launchID == launchID)
             let seen = seenWhileWaiting.withLock { $0 }
             #expect(!seen.isEmpty && seen.allSatisfy { $0 == launchID }, "the record carried the launch ID while the launcher waited")

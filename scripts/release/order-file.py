@@ -14,7 +14,7 @@ a bare shell, and ~/.runpod/config.toml) under valgrind's callgrind against a lo
 instruction to the input section holding it, and lists each hot section by a symbol only it defines; a section
 without such a symbol (compiler-private `.L…` helpers, names shared by many files) goes into the linker script by
 file and section name.
-Hottest first. Names that later disappear are harmless (the link skips them); code added after the last run just
+Names that later disappear are harmless (the link skips them); code added after the last run just
 lands behind the packed block and costs some memory, so regenerate after large changes:
 
     scripts/build-release && python3 scripts/release/order-file.py && scripts/build-release
@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,19 +39,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import relink  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "scripts", "benchmarks"))
+from bench import GPU, KEY, VOLUME, free_port  # noqa: E402  (the emulator's key and world, shared with the benchmarks)
+
 ORDER = os.path.join(ROOT, "scripts", "release", "runpod-launcher.order")
 SCRIPT = os.path.join(ROOT, "scripts", "release", "runpod-launcher.ld")
-KEY = "rpa_EMULATOR_DEV_KEY_DO_NOT_USE_IN_PRODUCTION"
-VOLUME = "rp-vol-comfyui01"
-GPU = "NVIDIA GeForce RTX 4090"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def runs(pod, env, bare, from_config):
     """(environment, arguments) of every profiled command. `pod` is a launched pod's ID; `bare` has only the key and
     the API address (no volume, no proxy override, no XDG directories), as a first-time user's shell would."""
@@ -179,7 +170,9 @@ def add_heat(callgrind_out, sections, heat):
 
 
 def plan_layout(sections, heat):
-    """(symbols for the order file, input-section lines for the linker script), hottest first. A hot section is named
+    """(symbols for the order file, input-section lines for the linker script), each sorted by name so that a
+    regeneration's diff shows only what came and went (inside the packed block the order hardly matters). A hot
+    section is named
     by a symbol only it defines (lld moves every section that defines a listed name, so a shared name would drag
     other files' code along); else, if it is one of our objects and its name is plain, by file and section in the
     script; else by its first symbol, shared or not (still better than leaving it behind)."""
@@ -195,7 +188,7 @@ def plan_layout(sections, heat):
             script.append(f"*/{ours.group(1)}({name})")
         elif names:
             symbols.append(names[0])
-    return symbols, script
+    return sorted(set(symbols)), sorted(set(script))
 
 
 def write_layout(sections, heat):

@@ -65,7 +65,7 @@ class LinkMapTests(unittest.TestCase):
     def test_plan_names_each_hot_section_so_that_only_it_moves(self):
         heat = collections.Counter({2: 500, 0: 400, 3: 300, 1: 200})
         symbols, script = order_file.plan_layout(self.sections, heat)
-        # hottest first; the shared helper name of our object goes to the script by file, not by its shared name
+        # sorted (stable diffs); the shared helper name of our object goes to the script by file, not by that name
         self.assertEqual(symbols, ["$s9RunPodAPI6ClientC3getyyF", "$sSS5countSivg"])
         self.assertEqual(script, ["*/ArgumentParser.build/Name.swift.o(.text..Lobjectdestroy.5)",
                                   "*/RunPodAPI.build/Client.swift.o(.text.__swift_destroy_boxed_opaque_existential_1)"])
