@@ -35,7 +35,7 @@ public struct PodLedger: Sendable, Hashable {
         return URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".local/state/runpod-launcher", isDirectory: true)
     }
 
-    /// The ledger at the default location for this process's environment (what `RunPodLauncher` uses by default).
+    /// The ledger at the default location for this process's environment (the CLI's), to share it: `RunPodLauncher(ledger: .standard)`.
     public static var standard: PodLedger? {
         defaultDirectory(environment: ProcessInfo.processInfo.environment).map(PodLedger.init(directory:))
     }

@@ -24,11 +24,16 @@ extension RunPodLauncher {
     /// highest-priority GPU in `spec` (GPU priority first, then the volumes' order). One volume read per volume and
     /// one catalog read; `notFound` for an unknown volume.
     public func chooseNetworkVolume(_ volumeIDs: [String], for spec: LaunchSpec) async throws -> VolumeChoice {
+        try await chooseNetworkVolume(volumeIDs, for: spec, pacer: nil)
+    }
+
+    func chooseNetworkVolume(_ volumeIDs: [String], for spec: LaunchSpec, pacer: RatePacer?) async throws -> VolumeChoice {
+        let paced = Paced(pacer)
         guard let first = volumeIDs.first else { throw LauncherError.invalidInput("No network volume to choose from.") }
         var volumes: [(id: String, dataCenterID: String)] = []
         for id in volumeIDs {
             do {
-                volumes.append((id, try await client.getNetworkVolume(id: id).dataCenter))
+                volumes.append((id, try await paced { try await client.getNetworkVolume(id: id) }.dataCenter))
             } catch let error as RunPodAPIError {
                 throw map(error, notFound: ("network volume", id))
             }
@@ -38,7 +43,7 @@ extension RunPodLauncher {
         let catalog: [RunPod.GPUType]
         do {
             // Network volumes exist only in Secure Cloud, so only its stock counts.
-            catalog = try await client.listGPUTypes(count: spec.gpuCount, cloud: .secure)
+            catalog = try await paced { try await client.listGPUTypes(count: spec.gpuCount, cloud: .secure) }
         } catch let error as RunPodAPIError {
             throw map(error)
         }

@@ -1,6 +1,5 @@
 import Foundation
 import RunPodAPI
-import Synchronization
 
 /// The name a pod is created with, and the marks that say this tool created it.
 ///
@@ -26,6 +25,12 @@ public struct PodIdentity: Sendable, Hashable {
         let launchID = Self.randomHex(8)
         self.launchID = launchID
         self.name = spec.name ?? Self.generateName(image: spec.image, suffix: String(launchID.prefix(4)))
+    }
+
+    /// An identity with a known name and launch ID.
+    public init(name: String, launchID: String) {
+        self.name = name
+        self.launchID = launchID
     }
 
     /// The environment variables that mark a pod as this launch's.
@@ -71,19 +76,4 @@ public struct PodIdentity: Sendable, Hashable {
         "otter", "falcon", "lynx", "heron", "badger", "marten", "ibex", "puffin", "gecko", "koala", "orca", "panda", "raven", "seal",
         "tapir", "wren", "yak", "zebu", "fox", "owl",
     ]
-}
-
-/// What a launch has done so far, shared with the code that cleans up after it.
-final class LaunchProgress: Sendable {
-    private struct State {
-        var createSent = false
-        var podID: String?
-    }
-
-    private let state = Mutex<State>(State())
-
-    func markCreateSent() { state.withLock { $0.createSent = true } }
-    func record(podID: String) { state.withLock { $0.podID = podID } }
-    var createSent: Bool { state.withLock { $0.createSent } }
-    var podID: String? { state.withLock { $0.podID } }
 }

@@ -14,7 +14,7 @@ struct PodLedgerRecorder: Sendable {
 
     func handle(_ event: LaunchEvent) {
         switch event {
-        case .created(let pod, let launchID):
+        case .created(let pod, let launchID, _, _):
             let record = PodLedgerRecord(podID: pod.id, name: pod.name, costPerHour: pod.costPerHour, launchID: launchID, apiHost: apiHost)
             do {
                 try ledger.write(record)
@@ -39,5 +39,14 @@ struct PodLedgerRecorder: Sendable {
         default:
             break
         }
+    }
+}
+
+extension RunPodLauncher {
+    /// Removes the ledger record of a pod RunPod does not know (a record made through this API host only): a local
+    /// record of a pod RunPod has never heard of can only be stale.
+    func forgetInLedger(podID: String) {
+        guard let ledger, let record = ledger.record(podID: podID), record.apiHost == PodLedgerRecord.apiHost(of: client.baseURL) else { return }
+        try? ledger.remove(podID: podID)
     }
 }

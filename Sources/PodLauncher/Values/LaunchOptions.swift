@@ -1,9 +1,20 @@
 import Foundation
 import RunPodAPI
 
-/// How a launch behaves beyond the pod itself: which of several volumes to use, whether to wait for capacity,
-/// budget limits, and a pod-side deadline. The default is a plain launch.
+/// How a launch behaves beyond the pods themselves: how many must be ready and how soon, what happens on failure,
+/// which of several volumes to use, whether to wait for capacity, budget limits and a pod-side deadline. The default
+/// is a plain launch: every pod ready within `Defaults.readyTimeout`, all terminated on any failure.
 public struct LaunchOptions: Sendable {
+    /// How long each pod may take to become ready, counted from its create.
+    public var timeout: Duration
+    /// Leave the pods that failed running (to inspect them) instead of terminating them. Pods that did not fail are
+    /// still terminated, and a crossed limit always terminates.
+    public var keepOnFailure: Bool
+    /// At most this many creates (and probes, and terminates) in flight at once.
+    public var concurrency: Int
+    /// The launch succeeds when this many pods are ready; nil means all of them (all-or-nothing). Pods that fail are
+    /// terminated and not replaced.
+    public var minReady: Int?
     /// Network volumes to choose from, one per data center: the launch uses the first whose data center has stock for
     /// the highest-priority GPU (see `chooseNetworkVolume`). Empty: the spec's `networkVolumeID` as it is.
     public var networkVolumeIDs: [String]
@@ -11,24 +22,39 @@ public struct LaunchOptions: Sendable {
     public var waitForCapacity: Duration?
     /// The pause between capacity tries.
     public var capacityBackoff: CapacityBackoff
-    /// Terminate the pod when it has lived or cost this much (client-side; see `LimitGuard.swift`).
+    /// Terminate a pod when it has lived or cost this much (client-side, each pod counted from its own create).
     public var limits: PodLimits
-    /// Also make the pod stop itself at `limits.maxLifetime` (see `PodSideDeadline`); needs a wrappable start command.
+    /// Also make each pod stop itself at `limits.maxLifetime` (see `PodSideDeadline`); needs a wrappable start command.
     public var podSideDeadline: PodSideDeadline?
     /// The wall clock the pod-side deadline is computed from (tests pass the emulator's).
     public var now: @Sendable () -> Date
 
     /// Creates options; every parameter defaults to a plain launch.
     public init(
-        networkVolumeIDs: [String] = [], waitForCapacity: Duration? = nil, capacityBackoff: CapacityBackoff = .standard,
+        timeout: Duration = Defaults.readyTimeout, keepOnFailure: Bool = false, concurrency: Int = LaunchOptions.defaultConcurrency,
+        minReady: Int? = nil, networkVolumeIDs: [String] = [], waitForCapacity: Duration? = nil, capacityBackoff: CapacityBackoff = .standard,
         limits: PodLimits = .none, podSideDeadline: PodSideDeadline? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.timeout = timeout
+        self.keepOnFailure = keepOnFailure
+        self.concurrency = concurrency
+        self.minReady = minReady
         self.networkVolumeIDs = networkVolumeIDs
         self.waitForCapacity = waitForCapacity
         self.capacityBackoff = capacityBackoff
         self.limits = limits
         self.podSideDeadline = podSideDeadline
         self.now = now
+    }
+
+    /// Eight creates at once: quick for small launches, and the pacer keeps larger ones inside the rate limit.
+    public static let defaultConcurrency = 8
+
+    /// The pod names of a launch of `count` pods: the spec's name for one pod; `NAME-1` … `NAME-N` for several when
+    /// the spec names them; generated ones (nil) otherwise.
+    public static func podName(base: String?, index: Int, count: Int) -> String? {
+        guard let base, count > 1 else { return base }
+        return "\(base)-\(index + 1)"
     }
 }
 

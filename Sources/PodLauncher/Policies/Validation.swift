@@ -31,6 +31,25 @@ enum Validation {
         }
     }
 
+    static func check(_ options: LaunchOptions, count: Int) throws {
+        func fail(_ message: String) -> LauncherError { .invalidInput(message) }
+        guard count >= 1 else { throw fail("The pod count must be at least 1 (got \(count)).") }
+        guard options.concurrency >= 1 else { throw fail("The concurrency must be at least 1 (got \(options.concurrency)).") }
+        if let minReady = options.minReady, !(1...count).contains(minReady) {
+            throw fail("The minimum of ready pods must be between 1 and the count (\(count)), not \(minReady).")
+        }
+        try check(timeout: options.timeout)
+        if let maxLifetime = options.limits.maxLifetime, maxLifetime <= .zero {
+            throw fail("The max lifetime must be positive (got \(DurationText.format(maxLifetime))).")
+        }
+        if let maxCost = options.limits.maxCost, !(maxCost > 0) || !maxCost.isFinite {
+            throw fail("The max cost must be a positive number of USD (got \(maxCost)).")
+        }
+        if let wait = options.waitForCapacity, wait < .zero {
+            throw fail("The capacity wait must not be negative (got \(DurationText.format(wait))).")
+        }
+    }
+
     static func check(timeout: Duration) throws {
         guard timeout > .zero else { throw LauncherError.invalidInput("The timeout must be positive (got \(formatDuration(timeout))).") }
     }

@@ -17,13 +17,14 @@ public struct RunPodLauncher: Sendable {
     /// Where created pods are recorded until confirmed gone; nil records nothing.
     public let ledger: PodLedger?
     let logger: Logger
-    var events: EventHandler?  // var: `observing(_:)` (LimitGuard.swift) adds an observer to a copy.
+    let events: EventHandler?
 
     /// Creates a launcher.
-    /// - Parameter ledger: where pods are recorded while they may bill; by default `$XDG_STATE_HOME/runpod-launcher`
-    ///   (`~/.local/state/runpod-launcher`). A record that cannot be written logs a warning and never stops a launch.
+    /// - Parameter ledger: where pods are recorded while they may bill (`PodLedger(directory:)`; the CLI's is
+    ///   `PodLedger.defaultDirectory(environment:)`), or nil to record nothing. The caller chooses: a library never
+    ///   writes into the user's home unasked. A record that cannot be written logs a warning and never stops a launch.
     public init(
-        client: RunPodClient, configuration: LauncherConfiguration = .init(), logger: Logger? = nil, ledger: PodLedger? = .standard,
+        client: RunPodClient, configuration: LauncherConfiguration = .init(), ledger: PodLedger?, logger: Logger? = nil,
         events: EventHandler? = nil
     ) {
         self.client =
@@ -49,11 +50,6 @@ public struct RunPodLauncher: Sendable {
             } else {
                 events
             }
-    }
-
-    /// Places and creates a pod (RunPod's read-then-create pattern); returns as soon as it exists.
-    public func launchPod(_ spec: LaunchSpec) async throws -> Pod {
-        try await launchPod(spec, identity: PodIdentity(spec: spec), progress: LaunchProgress())
     }
 
     func emit(_ event: LaunchEvent) { events?(event) }

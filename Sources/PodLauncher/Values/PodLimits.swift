@@ -38,7 +38,7 @@ public struct PodLimits: Sendable, Hashable, Codable {
 }
 
 /// A pod crossed one of its `PodLimits` and was terminated for it.
-public struct PodLimitExceeded: Error, Sendable, Hashable, CustomStringConvertible {
+public struct PodLimitExceeded: Sendable, Hashable, CustomStringConvertible {
     /// Which limit.
     public enum Limit: Sendable, Hashable {
         /// The maximum lifetime.

@@ -16,6 +16,9 @@ public struct LauncherConfiguration: Sendable {
     /// How often the app port is probed while waiting, from the first read of the pod on (through the proxy: no API
     /// budget). Half of it is the typical delay between the app answering and the launcher reporting ready.
     public var probeInterval: Duration
+    /// At most this many reads of the pods' status a minute while waiting, counting the reads that confirm an app that
+    /// answered before its pod showed RUNNING (the schedule's own reads stay well under it).
+    public var readBudgetPerMinute: Int
     /// Longest time one probe may take.
     public var probeTimeout: Duration
     /// The HTTP seam for probes (no API key is ever sent on it).
@@ -33,7 +36,7 @@ public struct LauncherConfiguration: Sendable {
     public init(
         proxyURLTemplate: String = Defaults.proxyURLTemplate, readyPath: String = Defaults.readyPath, probeApp: Bool = true,
         clock: any Clock<Duration> = ContinuousClock(), pollSchedule: PollSchedule = .standard, probeInterval: Duration = .milliseconds(250),
-        probeTimeout: Duration = .seconds(5), probeTransport: any HTTPTransport = AsyncHTTPClientTransport(),
+        readBudgetPerMinute: Int = 20, probeTimeout: Duration = .seconds(5), probeTransport: any HTTPTransport = AsyncHTTPClientTransport(),
         createRetryPolicy: RetryPolicy = .exponential(maxAttempts: 4, base: .seconds(1), cap: .seconds(15), maxTotal: .seconds(120)),
         terminateTimeout: Duration = .seconds(60), cleanupDeadline: Duration = .seconds(90), credentialSource: CredentialSource? = nil
     ) {
@@ -43,6 +46,7 @@ public struct LauncherConfiguration: Sendable {
         self.clock = clock
         self.pollSchedule = pollSchedule
         self.probeInterval = probeInterval
+        self.readBudgetPerMinute = readBudgetPerMinute
         self.probeTimeout = probeTimeout
         self.probeTransport = probeTransport
         self.createRetryPolicy = createRetryPolicy

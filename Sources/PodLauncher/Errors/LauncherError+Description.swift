@@ -2,17 +2,37 @@ import Foundation
 import RunPodAPI
 
 extension LauncherError {
-    /// A message for a person: what happened, and what to do about it. Never contains the API key.
+    /// A message for a person: what happened, what became of the pods, and what to do. Never contains the API key.
     public var description: String {
-        switch self {
+        var text = isCancellation ? "Cancelled." : reasonDescription
+        if podFailures.count > 1 { text += " (\(podFailures.count) pods failed.)" }
+        if !terminated.isEmpty {
+            text += terminated.count == 1 ? " Pod \(terminated[0]) was terminated." : " Terminated the \(terminated.count) pods it created."
+        }
+        if !leftRunning.isEmpty {
+            let ids = leftRunning.joined(separator: " ")
+            let subject = leftRunning.count == 1 ? "Pod \(ids) is" : "Pods \(leftRunning.joined(separator: ", ")) are"
+            text += " \(subject) still running and billing"
+            let errors = leftRunning.compactMap { cleanupErrors[$0] }
+            text += errors.first.map { " (terminating failed: \($0.reasonDescription))" } ?? " (kept on request)"
+            text += "; terminate with `runpod-launcher terminate \(ids)`."
+        }
+        return text
+    }
+
+    /// The reason alone, without what became of the pods.
+    public var reasonDescription: String {
+        switch reason {
         case .invalidInput(let message):
             return message
+        case .configuration(let error):
+            return error.description
         case .unauthorized(let detail):
             return "Authentication failed: \(detail)"
         case .insufficientBalance(let detail):
             return "Insufficient balance: RunPod refused to create the pod (402: \(detail)). "
                 + "Add funds at https://www.runpod.io/console/user/billing and retry."
-        case .noCapacity(let dataCenterID, let tried, let available):
+        case .noCapacity(let dataCenterID, let tried, let available, let waited):
             let place = dataCenterID.map { "in \($0)" } ?? "anywhere"
             var text = "No capacity \(place) for: "
             text += tried.isEmpty ? "(no GPU type was tried)" : tried.map(Self.describe).joined(separator: ", ")
@@ -24,12 +44,17 @@ extension LauncherError {
             } else {
                 text += " Nothing is available now; wait and retry."
             }
+            if let (duration, tries) = waited {
+                text += " Waited \(DurationText.format(duration)) for capacity (\(tries) \(tries == 1 ? "try" : "tries"))."
+            }
             return text
         case .podFailed(let podID, let status, let message):
             return "Pod \(podID) failed to start: RunPod reports \(status.rawValue)\(message.isEmpty ? "" : " (\(message))")."
         case .timedOut(let podID, let after, let lastStatus, let waitingFor):
             let status = lastStatus.map { "last status \($0.rawValue)" } ?? "no status seen yet"
             return "Pod \(podID) was not ready after \(formatDuration(after)) (\(status)); still waiting for \(waitingFor)."
+        case .limitExceeded(let exceeded):
+            return exceeded.description
         case .notFound(let kind, let id):
             return "No \(kind) with ID \(id) in this RunPod account."
         case .unreachable(let error):
@@ -38,15 +63,20 @@ extension LauncherError {
             return "RunPod sent an answer this launcher cannot read: \(error.description)"
         case .rejected(let error):
             return "RunPod refused: \(error.description)"
+        case .cancelled:
+            return "Cancelled."
+        case .unexpected(let message):
+            return "Unexpected failure: \(message)"
         }
     }
 
     /// The pod this error is about, when it names one.
     public var podID: String? {
-        switch self {
+        switch reason {
         case .podFailed(let podID, _, _), .timedOut(let podID, _, _, _): podID
+        case .limitExceeded(let exceeded): exceeded.podID
         case .notFound(let kind, let id) where kind == "pod": id
-        default: nil
+        default: leftRunning.last
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import RunPodAPI
 import Synchronization
 
-/// Keeps a fleet's API calls inside RunPod's request budget instead of bouncing off 429s.
+/// Keeps a launch's API calls inside RunPod's request budget instead of bouncing off 429s.
 ///
 /// It mirrors the budget the server reports (`RateLimit: "minute";r=…;t=…`, `RateLimit-Policy: "minute";q=…;w=…`,
 /// read from the client after each call): calls go out at once while the window has requests left, and once it is
@@ -10,7 +10,7 @@ import Synchronization
 /// schedule a fixed window allows, and with a sliding window the reported `r` still says what is left. Calls still in
 /// flight are subtracted from each report, since the server has not counted them yet. A 429 (with its `Retry-After`)
 /// blocks every launch call until the time it names.
-final class FleetPacer: Sendable {
+final class RatePacer: Sendable {
     /// Who is asking. Creates (and placement) leave the reserve for cleanup; status polls may use all of it but
     /// one request, since a fleet that cannot see its pods get ready would otherwise sit out a whole window; cleanup
     /// may spend everything.
@@ -171,5 +171,17 @@ final class FleetPacer: Sendable {
             guard let quota = state.quota, let length = state.windowLength else { return nil }
             return (quota, length)
         }
+    }
+}
+
+/// A call through a pacer when there is one (a launch), straight through when there is none (a one-off read).
+struct Paced: Sendable {
+    let pacer: RatePacer?
+
+    init(_ pacer: RatePacer?) { self.pacer = pacer }
+
+    func callAsFunction<T: Sendable>(priority: RatePacer.Priority = .launch, _ call: () async throws -> T) async throws -> T {
+        guard let pacer else { return try await call() }
+        return try await pacer.paced(priority: priority, call)
     }
 }
