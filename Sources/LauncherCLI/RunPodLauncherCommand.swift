@@ -87,9 +87,11 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
     static func report(_ error: any Error, json: Bool, context: CommandContext) -> Int32 {
         let console = context.console
         let session = context.session
-        if let failure = error as? LauncherFailure, let podID = failure.podID {
-            // The library knows best whether the pod outlived the failure (kept, or cleanup failed).
-            if failure.podLeftRunning { session.podExists(podID) } else { session.podGone(podID) }
+        let launcherError = error as? LauncherError
+        if let launcherError {
+            // The library knows best which pods outlived the failure (kept, or cleanup failed).
+            for id in launcherError.terminated { session.podGone(id) }
+            for id in launcherError.leftRunning { session.podExists(id) }
         }
         if !session.interrupted, !Failure.isOurs(error) {
             // Argument parser errors from run() (a ValidationError, a help request, an ExitCode): its own words and codes.
@@ -107,7 +109,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
         }
         console.err("error: \(failure.message)")
         let pods = session.livePods
-        if let pod = pods.last, !(error is LauncherFailure) {
+        if let pod = pods.last, launcherError?.leftRunning.isEmpty ?? true {
             console.err("pod \(pod) still exists and may be billing; terminate it with: runpod-launcher terminate \(pod)")
         }
         if json {

@@ -44,12 +44,12 @@ struct DemoCommand: AsyncParsableCommand {
             let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey(emulator.apiKey), logger: logger)
             // No ledger: the demo's pods live in this process's emulator and die with it; recording them would only leave
             // records of a throwaway API in the user's state directory.
-            let launcher = RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: nil) { reporter.handle($0) }
+            let launcher = RunPodLauncher(client: client, configuration: configuration, ledger: nil, logger: logger) { reporter.handle($0) }
             let spec = LaunchSpec(name: "runpod-launcher-demo")
 
             reporter.message(
                 "demo: 1/4 launch: \(spec.gpuTypeIDs.first ?? "a GPU") (or the next one in stock) with network volume \(spec.networkVolumeID ?? "-")")
-            let podID = try await launcher.withPod(spec, timeout: .seconds(60)) { ready in
+            let podID = try await launcher.withPod(spec, options: LaunchOptions(timeout: .seconds(60))) { ready in
                 reporter.message("demo: 2/4 ready: RUNNING, ports published, app answering")
                 if let url = ready.urls[8188] {
                     let answer = try await Self.fetch(url.appendingPathComponent("system_stats"))

@@ -52,52 +52,90 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
         if noWait, limits.maxCost != nil {
             throw ValidationError("--max-cost is enforced while the launcher waits; with --no-wait nothing would enforce it (use run).")
         }
-        if fleet.isFleet, limits.anyGiven || pod.use != nil {
-            throw ValidationError("--count does not support --use, --max-lifetime, --max-cost, --wait-for-capacity or --pod-side-deadline yet.")
-        }
     }
 
     func run() async throws {
-        if fleet.isFleet {
-            return try await FleetCommands.launch(
-                global: global, pod: pod, readiness: readiness, fleet: fleet, json: output.json, noWait: noWait, keepOnFailure: keepOnFailure)
-        }
         let runtime = try Runtime.prepare(global)
-        let plan = try LaunchPlan.resolve(pod: pod, readiness: readiness, limits: limits, environment: runtime.context.environment)
+        let plan = try Flags.plan(
+            pod: pod, readiness: readiness, limits: limits, fleet: fleet, keepOnFailure: keepOnFailure, environment: runtime.context.environment)
         let reporter = runtime.reporter(followingLogs: !noWait)
         defer { reporter.finish() }
-        let launcher = try runtime.launcher(readiness: plan.readiness, reporter: reporter)
+        let launcher = try runtime.launcher(plan: plan, reporter: reporter)
+        let count = fleet.count
 
         if noWait {
             if plan.options.limits.maxLifetime != nil, plan.options.podSideDeadline == nil {
                 throw CLIError.usage("--max-lifetime with --no-wait needs --pod-side-deadline (nothing else would enforce it); or use run.")
             }
-            let created = try await launcher.launchPod(plan.spec, options: plan.options)
+            let created = try await launcher.createPods(plan.spec, count: count, options: plan.options)
             reporter.finish()
-            runtime.console.err(
-                "pod \(created.id) created (\(created.status.rawValue), \(PodCost.rate(created.costPerHour))); "
-                    + "it bills until `runpod-launcher terminate \(created.id)`\(Self.deadlineNote(plan)).")
-            runtime.console.out(output.json ? JSONOutput.encode(PodJSON(created, ready: false, urls: [:])) : created.id)
+            for pod in created {
+                runtime.console.err(
+                    "pod \(pod.id) created (\(pod.status.rawValue), \(PodCost.rate(pod.costPerHour))); "
+                        + "it bills until `runpod-launcher terminate \(pod.id)`\(Self.deadlineNote(plan)).")
+            }
+            if output.json {
+                let pods = created.map { PodJSON($0, ready: false, urls: [:]) }
+                runtime.console.out(count > 1 ? JSONOutput.encode(LaunchJSON(pods: pods, requested: count, failed: [])) : JSONOutput.encode(pods[0]))
+            } else {
+                runtime.console.out(created.map(\.id).joined(separator: "\n"))
+            }
             return
         }
 
-        let ready = try await launcher.launchUntilReady(
-            plan.spec, timeout: plan.readiness.timeoutDuration, keepOnFailure: keepOnFailure, options: plan.options)
+        let launched = try await launcher.launch(plan.spec, count: count, options: plan.options)
         reporter.finish()
-        runtime.console.err(Summary.ready(ready) + "\nTerminate it with: runpod-launcher terminate \(ready.pod.id)")
+        let ids = launched.podIDs.joined(separator: " ")
+        runtime.console.err(Summary.launched(launched, count: count) + "\nTerminate \(count > 1 ? "them" : "it") with: runpod-launcher terminate \(ids)")
         if !plan.options.limits.isEmpty {
             runtime.console.err(
                 plan.options.podSideDeadline != nil
-                    ? "Pod-side deadline: the pod terminates itself \(DurationText.format(plan.options.limits.maxLifetime ?? .zero)) after "
+                    ? "Pod-side deadline: each pod terminates itself \(DurationText.format(plan.options.limits.maxLifetime ?? .zero)) after "
                         + "launch; --max-cost is not watched any more."
-                    : "note: --max-lifetime/--max-cost were watched only while launch waited; the pod now runs until terminated.")
+                    : "note: --max-lifetime/--max-cost were watched only while launch waited; the pods now run until terminated.")
         }
-        runtime.console.out(output.json ? JSONOutput.encode(PodJSON(ready)) : ready.pod.id)
+        if output.json {
+            runtime.console.out(count > 1 ? JSONOutput.encode(LaunchJSON(launched, requested: count)) : JSONOutput.encode(PodJSON(launched.pods[0])))
+        } else {
+            runtime.console.out(launched.podIDs.joined(separator: "\n"))
+        }
     }
 
     /// ` or its pod-side deadline, 2h after launch`, or nothing without one.
     static func deadlineNote(_ plan: LaunchPlan) -> String {
         guard plan.options.podSideDeadline != nil, let lifetime = plan.options.limits.maxLifetime else { return "" }
         return " or its pod-side deadline, \(DurationText.format(lifetime)) after launch"
+    }
+}
+
+/// `launch --count N --json`: `{"pods": [PodJSON…], "requested": N, "failed": [{index, podId, kind, message}]}`.
+/// `pods` lists every ready pod in launch order (the shape `list --json` uses); `failed` is empty unless --min-ready
+/// let the launch succeed without some. A launch that fails prints `ErrorJSON` instead, whose `podIds` names every
+/// pod it could not confirm terminated.
+struct LaunchJSON: Codable, Sendable, Equatable {
+    struct Failed: Codable, Sendable, Equatable {
+        var index: Int
+        var podId: String?
+        var kind: String
+        var message: String
+    }
+
+    var pods: [PodJSON]
+    var requested: Int
+    var failed: [Failed]
+
+    init(pods: [PodJSON], requested: Int, failed: [Failed]) {
+        self.pods = pods
+        self.requested = requested
+        self.failed = failed
+    }
+
+    init(_ launched: LaunchedPods, requested: Int) {
+        pods = launched.pods.map(PodJSON.init)
+        self.requested = requested
+        failed = launched.failures.map { failure in
+            let mapped = Failure.from(failure.error)
+            return Failed(index: failure.index + 1, podId: failure.podID, kind: mapped.kind, message: failure.error.reasonDescription)
+        }
     }
 }

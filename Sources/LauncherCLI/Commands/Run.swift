@@ -9,7 +9,8 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Launch a pod, run COMMAND once it is ready, then terminate the pod; exit with COMMAND's status.",
         discussion: """
             COMMAND runs with RUNPOD_POD_ID, RUNPOD_POD_URL (the first HTTP port's URL) and RUNPOD_POD_URL_<PORT> for each \
-            HTTP port in its environment, and inherits stdin, stdout and stderr. The pod is terminated and confirmed gone \
+            HTTP port in its environment, and inherits stdin, stdout and stderr. With --count N it also gets RUNPOD_POD_IDS and \
+            RUNPOD_POD_URLS (comma-separated, in launch order) and RUNPOD_POD_COUNT; the single-pod variables name the first pod. The pod is terminated and confirmed gone \
             whatever COMMAND's outcome, and on Ctrl-C; then run prints how long the pod ran and what it cost.
             With --max-lifetime or --max-cost the pod is terminated as soon as either is crossed (while waiting or while \
             COMMAND runs; COMMAND gets SIGTERM) and run exits 124, saying which limit, the time and the cost so far.
@@ -30,47 +31,60 @@ struct RunCommand: AsyncParsableCommand {
         guard let first = command.first, !first.isEmpty else {
             throw ValidationError("give the command to run after --, as in: runpod-launcher run -- sh -c 'curl \"$RUNPOD_POD_URL\"'")
         }
-        if fleet.isFleet, limits.anyGiven || pod.use != nil {
-            throw ValidationError("--count does not support --use, --max-lifetime, --max-cost, --wait-for-capacity or --pod-side-deadline yet.")
-        }
     }
 
     func run() async throws {
-        if fleet.isFleet {
-            return try await FleetCommands.run(global: global, pod: pod, readiness: readiness, fleet: fleet, command: command)
-        }
         let runtime = try Runtime.prepare(global)
-        let plan = try LaunchPlan.resolve(pod: pod, readiness: readiness, limits: limits, environment: runtime.context.environment)
+        let plan = try Flags.plan(pod: pod, readiness: readiness, limits: limits, fleet: fleet, environment: runtime.context.environment)
         let spec = plan.spec
         let reporter = runtime.reporter(followingLogs: true)
         defer { reporter.finish() }
-        let launcher = try runtime.launcher(readiness: plan.readiness, reporter: reporter)
+        let launcher = try runtime.launcher(plan: plan, reporter: reporter)
         let command = self.command
         let environment = runtime.context.environment
+        let count = fleet.count
 
-        let (status, pod) = try await launcher.withPod(spec, timeout: plan.readiness.timeoutDuration, options: plan.options) { ready in
+        let (status, pods) = try await launcher.withPods(spec, count: count, options: plan.options) { launched in
             reporter.finish()
-            runtime.console.err(Summary.ready(ready) + "\nrunning: \(command.joined(separator: " "))")
-            let childEnvironment = Self.environment(for: ready, ports: spec.ports, base: environment)
+            runtime.console.err(Summary.launched(launched, count: count) + "\nrunning: \(command.joined(separator: " "))")
+            let childEnvironment = Self.environment(for: launched, ports: spec.ports, base: environment)
             let status = try await ChildProcess.run(command, environment: childEnvironment)
-            runtime.console.err("\(command[0]) exited with \(status); terminating pod \(ready.pod.id)…")
-            return (status, ready.pod)
+            let what = launched.pods.count == 1 ? "pod \(launched.pods[0].pod.id)" : "\(launched.pods.count) pods"
+            runtime.console.err("\(command[0]) exited with \(status); terminating \(what)…")
+            return (status, launched.pods.map(\.pod))
         }
-        let cost = PodCost(pod: pod, until: Date()).map { "; \($0.summary)" } ?? ""
-        runtime.console.err("done: pod \(pod.id) terminated\(cost); exit status \(status).")
+        let end = Date()
+        let costs = pods.map { pod in PodCost(pod: pod, until: end).map { "; \($0.summary)" } ?? "" }
+        if pods.count == 1 {
+            runtime.console.err("done: pod \(pods[0].id) terminated\(costs[0]); exit status \(status).")
+        } else {
+            for (pod, cost) in zip(pods, costs) { runtime.console.err("pod \(pod.id) terminated\(cost)") }
+            runtime.console.err("done: every pod terminated; exit status \(status).")
+        }
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// The child's environment: ours plus RUNPOD_POD_ID, RUNPOD_POD_URL and RUNPOD_POD_URL_<PORT>.
-    static func environment(for ready: ReadyPod, ports: [PortSpec], base: [String: String]) -> [String: String] {
+    /// COMMAND's environment: ours plus, for the first pod, RUNPOD_POD_ID, RUNPOD_POD_URL (its first HTTP port's URL)
+    /// and RUNPOD_POD_URL_<PORT>; and for every pod, in launch order, RUNPOD_POD_IDS and RUNPOD_POD_URLS
+    /// (comma-separated) and RUNPOD_POD_COUNT.
+    static func environment(for launched: LaunchedPods, ports: [PortSpec], base: [String: String]) -> [String: String] {
         var environment = base
-        environment["RUNPOD_POD_ID"] = ready.pod.id
-        if let first = ports.first(where: { $0.protocol == .http }), let url = ready.urls[first.port] {
-            environment["RUNPOD_POD_URL"] = url.absoluteString
-        } else if let url = ready.urls.sorted(by: { $0.key < $1.key }).first?.value {
-            environment["RUNPOD_POD_URL"] = url.absoluteString
-        }
-        for (port, url) in ready.urls { environment["RUNPOD_POD_URL_\(port)"] = url.absoluteString }
+        if let first = launched.pods.first { environment.merge(variables(for: first, ports: ports)) { _, new in new } }
+        environment["RUNPOD_POD_IDS"] = launched.podIDs.joined(separator: ",")
+        environment["RUNPOD_POD_COUNT"] = String(launched.pods.count)
+        environment["RUNPOD_POD_URLS"] = launched.pods.map { variables(for: $0, ports: ports)["RUNPOD_POD_URL"] ?? "" }.joined(separator: ",")
         return environment
+    }
+
+    /// RUNPOD_POD_ID, RUNPOD_POD_URL (the first HTTP port's URL) and RUNPOD_POD_URL_<PORT> of one pod.
+    static func variables(for ready: ReadyPod, ports: [PortSpec]) -> [String: String] {
+        var variables = ["RUNPOD_POD_ID": ready.pod.id]
+        if let first = ports.first(where: { $0.protocol == .http }), let url = ready.urls[first.port] {
+            variables["RUNPOD_POD_URL"] = url.absoluteString
+        } else if let url = ready.urls.sorted(by: { $0.key < $1.key }).first?.value {
+            variables["RUNPOD_POD_URL"] = url.absoluteString
+        }
+        for (port, url) in ready.urls { variables["RUNPOD_POD_URL_\(port)"] = url.absoluteString }
+        return variables
     }
 }

@@ -61,26 +61,28 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         if allMine { return try await terminateAllMine(runtime, launcher: launcher, reporter: reporter) }
         let ids = podIDs.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
 
-        let before = await CostReport.snapshot(ids, launcher: launcher)  // The rate reads 0 once a pod is gone.
-        let outcomes = await launcher.terminatePods(ids)
+        let results = await launcher.terminate(podIDs: ids)
         reporter.finish()
         try Task.checkCancellation()
 
-        for outcome in outcomes {
-            // RunPod does not know the pod: a local record of it can only be stale.
-            if case .notFound? = outcome.error { Self.forget(outcome.podID, launcher: launcher) }
-        }
         let source = runtime.session.credentialSource
-        let terminated = outcomes.filter { $0.error == nil }.map(\.podID)
-        let failed = outcomes.compactMap { outcome in outcome.error.map { (outcome.podID, Failure.from($0, credentialSource: source)) } }
-        let costs = CostReport.costs(terminated: terminated, snapshot: before)
-        for id in terminated { if let cost = costs[id] { runtime.console.err(CostReport.line(podID: id, cost: cost)) } }
+        // An ID RunPod does not know is an error here: it was named on purpose (the library already forgot any record).
+        let terminated = results.filter { if case .terminated = $0.outcome { true } else { false } }
+        let failed = results.compactMap { result -> (String, Failure)? in
+            switch result.outcome {
+            case .terminated: nil
+            case .alreadyGone: (result.podID, Failure.from(LauncherError.notFound(kind: "pod", id: result.podID), credentialSource: source))
+            case .failed(let error): (result.podID, Failure.from(error, credentialSource: source))
+            }
+        }
+        for result in terminated { if let cost = result.cost { runtime.console.err(CostReport.line(podID: result.podID, cost: cost)) } }
         if output.json {
-            var document = TerminateJSON(terminated: terminated, failed: failed.map { .init(id: $0.0, kind: $0.1.kind, message: $0.1.message) })
-            document.costs = costs.mapValues(CostJSON.init)
+            var document = TerminateJSON(
+                terminated: terminated.map(\.podID), failed: failed.map { .init(id: $0.0, kind: $0.1.kind, message: $0.1.message) })
+            document.costs = Dictionary(uniqueKeysWithValues: terminated.compactMap { result in result.cost.map { (result.podID, CostJSON($0)) } })
             runtime.console.out(JSONOutput.encode(document))
         } else {
-            for id in terminated { runtime.console.out(id) }
+            for result in terminated { runtime.console.out(result.podID) }
         }
         for (id, failure) in failed { runtime.console.err("error: could not terminate \(id): \(failure.message)") }
         if let first = failed.first { throw ExitCode(first.1.status) }
@@ -111,24 +113,13 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
             return
         }
 
-        let outcomes = await launcher.terminatePods(ids, reason: "terminate --all-mine")
+        let results = await launcher.terminate(podIDs: ids, reason: "terminate --all-mine")
         reporter.finish()
         try Task.checkCancellation()
         let source = runtime.session.credentialSource
-        var terminated: [String] = []
-        var failed: [(String, Failure)] = []
-        for outcome in outcomes {
-            switch outcome.error {
-            case nil:
-                terminated.append(outcome.podID)
-            case .notFound?:
-                // Gone between the listing and the terminate: what was asked for, and no `terminated` event removed its record.
-                Self.forget(outcome.podID, launcher: launcher)
-                terminated.append(outcome.podID)
-            case let error?:
-                failed.append((outcome.podID, Failure.from(error, credentialSource: source)))
-            }
-        }
+        // Gone between the listing and the terminate counts as terminated: that is what was asked for.
+        let terminated = results.filter(\.isGone).map(\.podID)
+        let failed = results.compactMap { result in result.error.map { (result.podID, Failure.from($0, credentialSource: source)) } }
         if output.json {
             let failures = failed.map { TerminateJSON.Failed(id: $0.0, kind: $0.1.kind, message: $0.1.message) }
             console.out(
@@ -140,14 +131,6 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
         let stopped = selection.selected.filter { terminated.contains($0.pod.id) }.map(\.pod.costPerHour).reduce(0, +)
         console.err(Self.summary(selection: selection, terminated: terminated.count, failed: failed.count, dryRun: false, costPerHour: stopped))
         if let first = failed.first { throw ExitCode(first.1.status) }
-    }
-
-    /// Removes the ledger record of a pod RunPod does not know (only a record made through this API host).
-    static func forget(_ podID: String, launcher: RunPodLauncher) {
-        guard let ledger = launcher.ledger, let record = ledger.record(podID: podID),
-            record.apiHost == PodLedgerRecord.apiHost(of: launcher.client.baseURL)
-        else { return }
-        try? ledger.remove(podID: podID)
     }
 
     static func describe(_ reason: MinePodSelection.SkipReason) -> String {

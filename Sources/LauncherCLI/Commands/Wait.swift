@@ -36,8 +36,8 @@ struct WaitCommand: AsyncParsableCommand, JSONOutputCommand {
             runtime.console.err(Summary.ready(ready))
             runtime.console.out(output.json ? JSONOutput.encode(PodJSON(ready)) : ready.pod.id)
         } catch let error as LauncherError {
-            if case .notFound = error { runtime.session.podGone(podID) }
-            if case .podFailed(_, .terminated, _) = error { runtime.session.podGone(podID) }
+            if case .notFound = error.reason { runtime.session.podGone(podID) }
+            if case .podFailed(_, .terminated, _) = error.reason { runtime.session.podGone(podID) }
             throw error
         }
     }

@@ -70,19 +70,19 @@ final class ProgressReporter: Sendable {
     /// Handles one event from the library (called from any task).
     func handle(_ event: LaunchEvent) {
         switch event {
-        case .created(let pod, _): session.podExists(pod.id)
+        case .created(let pod, _, _, _): session.podExists(pod.id)
         case .terminated(let podID): session.podGone(podID)
         default: break
         }
-        let line = ProgressDrawing.line(for: event, elapsed: elapsed)
         let follow = storage.withLock { live -> LogFollow in
             let follow = Self.logFollow(after: event, eager: self.live, &live)
             live.state.apply(event)
+            let line = ProgressDrawing.line(for: event, elapsed: elapsed, state: live.state)
             if self.live {
-                console.writeErr(Self.clear + line + "\n")
+                if let line { console.writeErr(Self.clear + line + "\n") }
                 draw(&live)
                 startTickerIfNeeded(&live)
-            } else {
+            } else if let line {
                 console.err(line)
             }
             return follow
@@ -122,7 +122,8 @@ final class ProgressReporter: Sendable {
     private static func logFollow(after event: LaunchEvent, eager: Bool, _ live: inout Live) -> LogFollow {
         var podID: String?
         switch event {
-        case .created(let pod, _):
+        case .created(let pod, _, _, let count):
+            if count > 1 { live.pods.insert(pod.id) }
             if !eager {
                 live.pods.insert(pod.id)
                 return live.pods.count > 1 ? .stop : .startUnlessReady(pod.id, after: quietLogGrace)
@@ -138,8 +139,8 @@ final class ProgressReporter: Sendable {
         case .terminating(let id, _):
             podID = id
             live.streamEnding = true
-        case .ready:
-            live.ready = true
+        case .ready(_, _, let count):
+            live.ready = live.state.ready + 1 >= count
             return .stop
         default: return .none
         }

@@ -52,6 +52,24 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     }
 }
 
+extension ExitStatus {
+    /// The exit code of each kind of library failure: the one place the two meet.
+    public init(_ kind: LauncherError.Kind) {
+        self =
+            switch kind {
+            case .usage: .usage
+            case .unavailable: .unavailable
+            case .podFailed: .podFailed
+            case .noCapacity: .noCapacity
+            case .malformedResponse: .malformedResponse
+            case .authentication: .authentication
+            case .configuration: .configuration
+            case .timedOut: .timedOut
+            case .interrupted: .interrupted
+            }
+    }
+}
+
 /// What a failed command tells the user and the shell.
 public struct Failure: Sendable, Equatable {
     /// The process exit code.
@@ -66,16 +84,10 @@ extension Failure {
     /// Maps any error a command throws to its exit code, kind and message. The one place errors meet exit codes.
     public static func from(_ error: any Error, credentialSource: CredentialSource? = nil) -> Failure {
         switch error {
-        case let failure as LauncherFailure:
-            // The launch's own error decides the code; the message also says what became of the pod.
-            from(failure.error, credentialSource: credentialSource).with(message: failure.isCancellation ? "interrupted" : failure.description)
         case let error as LauncherError: from(error, credentialSource: credentialSource)
         case let error as RunPodAPIError: from(error, credentialSource: credentialSource)
         case let error as CLIError: Failure(status: error.status.rawValue, kind: error.kind, message: error.message)
         case let error as ConfigurationError: from(error)
-        case let error as PodLimitExceeded: Failure(status: ExitStatus.timedOut.rawValue, kind: "limitExceeded", message: error.description)
-        case let error as CapacityWaitExpired: Failure(status: ExitStatus.noCapacity.rawValue, kind: "noCapacity", message: error.description)
-        case let error as ProfileError: Failure(status: ExitStatus.configuration.rawValue, kind: "config", message: error.description)
         case let error as ValidationError: Failure(status: ExitStatus.usage.rawValue, kind: "usage", message: error.message)
         case is CancellationError: Failure(status: ExitStatus.interrupted.rawValue, kind: "interrupted", message: "interrupted")
         case let code as ExitCode: Failure(status: code.rawValue, kind: "exit", message: "exited with \(code.rawValue)")
@@ -88,8 +100,7 @@ extension Failure {
     /// True for the errors this mapping owns; argument parser's own errors (help, ValidationError from `run()`,
     /// `ExitCode`) keep argument parser's messages and codes.
     static func isOurs(_ error: any Error) -> Bool {
-        error is LauncherFailure || error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError
-            || error is CancellationError || error is PodLimitExceeded || error is CapacityWaitExpired || error is ProfileError
+        error is LauncherError || error is RunPodAPIError || error is CLIError || error is ConfigurationError || error is CancellationError
     }
 
     static func from(_ error: ConfigurationError) -> Failure {
@@ -103,31 +114,14 @@ extension Failure {
         }
     }
 
+    /// The library's error: its kind decides the code (one code per kind), its name the JSON kind; the message says
+    /// what became of every pod the failed command created.
     static func from(_ error: LauncherError, credentialSource: CredentialSource?) -> Failure {
-        let message = error.description
-        return switch error {
-        case .invalidInput: Failure(status: ExitStatus.usage.rawValue, kind: "invalidInput", message: message)
-        case .unauthorized:
-            // The library's message already names where the key came from and what to check.
-            Failure(status: ExitStatus.authentication.rawValue, kind: "unauthorized", message: message)
-        case .insufficientBalance: Failure(status: ExitStatus.unavailable.rawValue, kind: "insufficientBalance", message: message)
-        case .noCapacity: Failure(status: ExitStatus.noCapacity.rawValue, kind: "noCapacity", message: message)
-        case .podFailed: Failure(status: ExitStatus.podFailed.rawValue, kind: "podFailed", message: message)
-        case .timedOut: Failure(status: ExitStatus.timedOut.rawValue, kind: "timedOut", message: message)
-        case .notFound: Failure(status: ExitStatus.usage.rawValue, kind: "notFound", message: message)
-        case .unreachable: Failure(status: ExitStatus.unavailable.rawValue, kind: "unreachable", message: message)
-        case .malformedResponse: Failure(status: ExitStatus.malformedResponse.rawValue, kind: "malformedResponse", message: message)
-        case .rejected(let apiError):
-            switch apiError.status {
-            case 401, 403:
-                Failure(
-                    status: ExitStatus.authentication.rawValue, kind: "unauthorized",
-                    message: authenticationMessage(apiError.problem?.detail ?? apiError.message, credentialSource))
-            case 402: Failure(status: ExitStatus.unavailable.rawValue, kind: "insufficientBalance", message: message)
-            case 400, 404, 422: Failure(status: ExitStatus.usage.rawValue, kind: "rejected", message: message)
-            default: Failure(status: ExitStatus.unavailable.rawValue, kind: "rejected", message: message)
-            }
+        var message = error.isCancellation ? "interrupted" : error.description
+        if case .rejected(let apiError) = error.reason, [401, 403].contains(apiError.status) {
+            message = authenticationMessage(apiError.problem?.detail ?? apiError.message, credentialSource)
         }
+        return Failure(status: ExitStatus(error.kind).rawValue, kind: error.name, message: message)
     }
 
     static func from(_ error: RunPodAPIError, credentialSource: CredentialSource?) -> Failure {

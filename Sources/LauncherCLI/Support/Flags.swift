@@ -232,55 +232,30 @@ public enum CloudOption: String, CaseIterable, Sendable, ExpressibleByArgument {
 }
 
 extension Flags.Pod {
+    /// The pod flags as overrides of a profile (set flags win).
+    func overrides() throws -> LaunchOverrides {
+        var overrides = LaunchOverrides()
+        overrides.name = name
+        overrides.gpuTypeIDs = gpus
+        overrides.gpuCount = gpuCount
+        overrides.cloudType = cloudType?.cloudType
+        overrides.networkVolumeID = networkVolume
+        overrides.noNetworkVolume = noNetworkVolume
+        overrides.image = image
+        overrides.ports = try parsedPorts(fallback: [])
+        overrides.env = try parsedEnv()
+        overrides.containerDiskGB = containerDisk
+        return overrides
+    }
+
+    /// The `--use` profile, if one is named (a `configuration` error when the file is wrong or lacks it).
+    func loadProfile(environment: [String: String]) throws -> LaunchProfile? {
+        guard let use else { return nil }
+        return try LaunchPlan.loadProfile(named: use, path: profilesFile, environment: environment)
+    }
+
     /// The `LaunchSpec` these flags describe, merged over the `--use` profile: flag > profile > environment > default.
     public func spec(environment: [String: String]) throws -> LaunchSpec {
-        try spec(environment: environment, profile: try loadProfile(environment: environment))
-    }
-
-    /// The `--use` profile from `--profiles FILE` or the default file; nil without `--use`. Throws `ProfileError`.
-    public func loadProfile(environment: [String: String]) throws -> LaunchProfile? {
-        guard let use else { return nil }
-        guard let path = profilesFile ?? LaunchProfiles.defaultPath(environment: environment) else {
-            throw CLIError.usage("--use \(use): no profiles file: pass --profiles FILE (neither XDG_CONFIG_HOME nor HOME is set).")
-        }
-        return try LaunchProfiles.load(path: path).profile(named: use)
-    }
-
-    /// The `LaunchSpec` these flags describe over `profile` (flags win; `--env` adds to the profile's env), with the
-    /// network volume resolved flag > profile > environment > default.
-    public func spec(environment: [String: String], profile: LaunchProfile?) throws -> LaunchSpec {
-        let volumes = networkVolumes(environment: environment, profile: profile)
-        let volume = volumes.first
-        let cloud = cloudType?.cloudType ?? profile?.cloudType ?? .all
-        if cloud == .community, let volume {
-            let origin =
-                networkVolume != nil
-                ? "--network-volume"
-                : profile?.networkVolumeIDs != nil
-                    ? "profile '\(profile?.name ?? "")'"
-                    : environment["RUNPOD_NETWORK_VOLUME_ID"] != nil ? "$RUNPOD_NETWORK_VOLUME_ID" : "the default"
-            throw CLIError.usage(
-                "--cloud-type COMMUNITY cannot attach network volume \(volume) (from \(origin)): network volumes exist only in Secure Cloud. "
-                    + "Use --cloud-type SECURE or ALL, or add --no-network-volume.")
-        }
-        let gpuTypeIDs = self.gpus.isEmpty ? profile?.gpuTypeIDs ?? Defaults.gpuTypeIDs : self.gpus
-        return LaunchSpec(
-            name: name, gpuTypeIDs: gpuTypeIDs, gpuCount: gpuCount ?? profile?.gpuCount ?? 1, cloudType: cloud,
-            networkVolumeID: volume, mountPath: profile?.mountPath ?? Defaults.mountPath, image: image ?? profile?.image ?? Defaults.image,
-            ports: try parsedPorts(fallback: profile?.ports ?? Defaults.ports),
-            env: (profile?.env ?? [:]).merging(try parsedEnv()) { _, flag in flag },
-            containerDiskGB: containerDisk ?? profile?.containerDiskGB ?? Defaults.containerDiskGB)
-    }
-
-    /// The network volumes to choose from, first preferred: `--network-volume` > the profile's (several: the launcher
-    /// picks by stock) > `RUNPOD_NETWORK_VOLUME_ID` > the default; empty with `--no-network-volume` (or the profile's).
-    public func networkVolumes(environment: [String: String], profile: LaunchProfile?) -> [String] {
-        if noNetworkVolume { return [] }
-        if let networkVolume { return [networkVolume] }
-        if let profile {
-            if profile.noNetworkVolume == true { return [] }
-            if let ids = profile.networkVolumeIDs, !ids.isEmpty { return ids }
-        }
-        return Settings.networkVolume(flag: nil, disabled: false, environment: environment).map { [$0] } ?? []
+        try LaunchPlan.resolve(profile: loadProfile(environment: environment), overrides: overrides(), environment: environment).spec
     }
 }

@@ -37,10 +37,5 @@ extension Flags {
 
         /// True when more than one pod is asked for.
         public var isFleet: Bool { count > 1 }
-
-        /// The library's options, with the per-pod readiness timeout.
-        public func options(timeout: Duration) -> FleetOptions {
-            FleetOptions(count: count, concurrency: concurrency ?? FleetOptions.defaultConcurrency, minReady: minReady, timeout: timeout)
-        }
     }
 }

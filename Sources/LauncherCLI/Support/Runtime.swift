@@ -36,16 +36,22 @@ struct Runtime: Sendable {
         return RunPodClient(baseURL: settings.apiBaseURL, apiKey: credential.key, logger: logger)
     }
 
+    /// A launcher over `client()` that judges readiness as `plan` says, reporting events to `reporter`.
+    func launcher(plan: LaunchPlan, reporter: ProgressReporter?) throws -> RunPodLauncher {
+        try launcher(readyPath: plan.readyPath, probeApp: plan.probeApp, reporter: reporter)
+    }
+
     /// A launcher over `client()`, reporting events to `reporter`.
     func launcher(readiness: Flags.Readiness? = nil, reporter: ProgressReporter?) throws -> RunPodLauncher {
+        try launcher(readyPath: readiness?.readyPath ?? Defaults.readyPath, probeApp: !(readiness?.noProbe ?? false), reporter: reporter)
+    }
+
+    private func launcher(readyPath: String, probeApp: Bool, reporter: ProgressReporter?) throws -> RunPodLauncher {
         let client = try client()
-        var configuration = LauncherConfiguration(
-            proxyURLTemplate: settings.proxyURLTemplate, readyPath: readiness?.readyPath ?? Defaults.readyPath,
-            probeApp: !(readiness?.noProbe ?? false))
+        var configuration = LauncherConfiguration(proxyURLTemplate: settings.proxyURLTemplate, readyPath: readyPath, probeApp: probeApp)
         configuration.credentialSource = session.credentialSource
-        let ledger = ledger()
-        guard let reporter else { return RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: ledger) }
-        return RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: ledger) { reporter.handle($0) }
+        guard let reporter else { return RunPodLauncher(client: client, configuration: configuration, ledger: ledger(), logger: logger) }
+        return RunPodLauncher(client: client, configuration: configuration, ledger: ledger(), logger: logger) { reporter.handle($0) }
     }
 
     /// The pod ledger at `$XDG_STATE_HOME/runpod-launcher` (else `$HOME/.local/state/runpod-launcher`) of this run's
