@@ -66,8 +66,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "runpod-launcher", dependencies: ["LauncherCLI"]),
-        // Helpers shared by the test targets (a skipping clock for retry and poll schedules).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Helpers shared by the test targets: a skipping clock, emulator and launcher factories, polling helpers.
+        .target(
+            name: "TestSupport", dependencies: ["PodLauncher", "RunPodAPI", "RunPodEmulator", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"),
         .testTarget(name: "RunPodAPITests", dependencies: ["RunPodAPI", "RunPodEmulator", "TestSupport"]),
         .testTarget(name: "PodLauncherTests", dependencies: ["PodLauncher", "RunPodAPI", "RunPodEmulator", "TestSupport"]),
         .testTarget(

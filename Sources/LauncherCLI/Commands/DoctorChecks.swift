@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PodLauncher
 import RunPodAPI
 
 /// One `doctor` finding: what was checked, how it went, and how to fix it.
@@ -89,7 +90,7 @@ struct DoctorChecks {
         checks.append(rateLimitCheck(client.rateLimit))
         let volumeCheck = networkVolumeCheck(volumes)
         checks.append(volumeCheck.check)
-        checks.append(await gpuCheck(client, dataCenter: volumeCheck.dataCenter, volumeMissing: volumeCheck.check.outcome == .fail))
+        checks.append(await gpuCheck(client, volumeMissing: volumeCheck.check.outcome == .fail))
         return checks
     }
 
@@ -212,42 +213,32 @@ struct DoctorChecks {
         )
     }
 
-    /// Which of the configured GPU types are available now where the pod must run.
-    private func gpuCheck(_ client: RunPodClient, dataCenter: String?, volumeMissing: Bool) async -> DoctorCheck {
+    /// Which configured GPU types a launch would try now, from the library's preflight (the same placement reads a
+    /// launch makes: volume → data center → catalog), and what is in stock instead.
+    private func gpuCheck(_ client: RunPodClient, volumeMissing: Bool) async -> DoctorCheck {
         if volumeMissing {
             return DoctorCheck(id: "gpus", title: "gpus", outcome: .skip, detail: "no data center to check (the network volume is missing)")
         }
-        let types: [RunPod.GPUType]
+        let launcher = RunPodLauncher(client: client, ledger: nil, logger: logger)
+        let preflight: Preflight
         do {
-            types = try await client.listGPUTypes(count: gpuCount)
+            preflight = try await launcher.preflight(LaunchSpec(gpuTypeIDs: gpuTypeIDs, gpuCount: gpuCount, networkVolumeID: networkVolumeID))
         } catch {
             return DoctorCheck(
                 id: "gpus", title: "gpus", outcome: .fail, detail: "could not read the GPU catalog: \(error)", failStatus: .unavailable)
         }
-        let place = dataCenter.map { "in \($0)" } ?? "anywhere"
-        var available: [String] = []
-        var unavailable: [String] = []
-        var unknown: [String] = []
-        for id in gpuTypeIDs {
-            guard let type = types.first(where: { $0.id == id }) else {
-                unknown.append(id)
-                continue
-            }
-            let level = dataCenter.map { center in type.dataCenters?.first { $0.id == center }?.availability ?? .none } ?? type.availability ?? .none
-            if level > .none { available.append("\(id) (\(level.rawValue))") } else { unavailable.append(id) }
-        }
+        let place = preflight.plan.dataCenterID.map { "in \($0)" } ?? "anywhere"
+        let available = preflight.gpuTypeIDsInStock
+        let unknown = preflight.unknownGPUTypeIDs
+        let unavailable = gpuTypeIDs.filter { !available.contains($0) && !unknown.contains($0) }
         var detail =
             available.isEmpty
             ? "none of the \(gpuTypeIDs.count) configured GPU type(s) is available \(place) now"
             : "available \(place) now: " + available.joined(separator: ", ")
         if !unavailable.isEmpty, !available.isEmpty { detail += "; not now: " + unavailable.joined(separator: ", ") }
         if !unknown.isEmpty { detail += "; not in RunPod's catalog: " + unknown.joined(separator: ", ") }
-        let others = types.filter { type in
-            !gpuTypeIDs.contains(type.id)
-                && (dataCenter.map { center in (type.dataCenters?.first { $0.id == center }?.availability ?? .none) > .none }
-                    ?? ((type.availability ?? .none) > .none))
-        }.map(\.id)
         if available.isEmpty {
+            let others = preflight.alternatives
             let hint =
                 others.isEmpty
                 ? "nothing else is available \(place) either; wait and retry"
@@ -263,7 +254,6 @@ struct DoctorChecks {
             fix: unknown.isEmpty ? nil : "Check the spelling of the GPU type IDs (`runpod-launcher gpus` lists RunPod's).")
     }
 
-    /// `rpa_…1234`: enough to tell two keys apart, never enough to use one. Short keys show nothing.
     static func mask(_ key: APIKey) -> String {
         let secret = key.secret
         guard secret.count >= 16 else { return "…" }

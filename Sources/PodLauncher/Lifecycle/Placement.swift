@@ -13,6 +13,8 @@ public struct PlacementPlan: Sendable {
     public var tried: [LauncherError.Attempt]
     /// The clouds looked in.
     public var clouds: [RunPod.Cloud]
+    /// Every GPU type ID in RunPod's catalog (of the first cloud looked in).
+    public var catalogIDs: [String]
 }
 
 /// Placement, RunPod's read-then-create pattern: the volume's data center, the catalog's stock there, the user's
@@ -20,7 +22,9 @@ public struct PlacementPlan: Sendable {
 extension RunPodLauncher {
     /// Steps 1–3 of placement (volume → data center → catalog → candidates in the user's priority order), read once
     /// per launch whatever its number of pods (and per try while waiting for capacity).
-    func planPlacement(_ spec: LaunchSpec, pacer: RatePacer? = nil) async throws -> PlacementPlan {
+    /// - Parameter strict: an unknown GPU type ID is an `invalidInput` error (a launch); otherwise it is ruled out with
+    ///   its reason (a preflight, which reports every finding).
+    func planPlacement(_ spec: LaunchSpec, pacer: RatePacer? = nil, strict: Bool = true) async throws -> PlacementPlan {
         try Validation.check(spec)
         let log = logger(operation: "launch")
         let paced = Paced(pacer)
@@ -43,9 +47,11 @@ extension RunPodLauncher {
         // 2. Read stock, 3. order candidates.
         var candidates: [PlacementCandidate] = []
         var tried: [LauncherError.Attempt] = []
+        var catalogIDs: [String] = []
         for cloud in clouds {
             let catalog = try await readCatalog(count: spec.gpuCount, cloud: cloud, paced: paced)
-            if cloud == clouds[0] { try checkGPUIDs(spec.gpuTypeIDs, catalog: catalog) }
+            if strict, cloud == clouds[0] { try checkGPUIDs(spec.gpuTypeIDs, catalog: catalog) }
+            if cloud == clouds[0] { catalogIDs = catalog.map(\.id) }
             for id in spec.gpuTypeIDs {
                 let candidate = PlacementCandidate(gpuTypeID: id, cloud: cloud, dataCenterID: dataCenterID)
                 if let reason = Self.unavailableReason(id, cloud: cloud, dataCenterID: dataCenterID, catalog: catalog) {
@@ -56,7 +62,7 @@ extension RunPodLauncher {
             }
         }
         emit(.candidatesChosen(dataCenterID: dataCenterID, candidates: candidates))
-        return PlacementPlan(dataCenterID: dataCenterID, candidates: candidates, tried: tried, clouds: clouds)
+        return PlacementPlan(dataCenterID: dataCenterID, candidates: candidates, tried: tried, clouds: clouds, catalogIDs: catalogIDs)
     }
 
     private func readCatalog(count: Int, cloud: RunPod.Cloud, paced: Paced) async throws -> [RunPod.GPUType] {
