@@ -66,7 +66,7 @@ struct DoctorCommand: AsyncParsableCommand {
         if json {
             runtime.console.out(JSONOutput.encode(Report(ok: failed.isEmpty, exitCode: status.rawValue, checks: checks)))
         } else {
-            runtime.console.writeOut(Self.render(checks))
+            runtime.console.writeOut(TerminalText.escaped(Self.render(checks)))
             let warnings = checks.filter { $0.outcome == .warn }.count
             if failed.isEmpty {
                 runtime.console.err("all required checks pass" + (warnings > 0 ? " (\(warnings) warning(s))" : "") + ".")

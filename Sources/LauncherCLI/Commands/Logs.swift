@@ -62,6 +62,8 @@ struct LogsCommand: AsyncParsableCommand, JSONOutputCommand {
             retryPolicy: .exponential(maxAttempts: Self.reconnects + 1, base: .milliseconds(250), cap: .seconds(8), maxTotal: .seconds(120)))
         let console = runtime.console
         let printer = LogPrinter(json: output.json, showSource: source == nil)
+        // Log lines are the container's own text: escaped on a terminal, keeping only their colours (SGR sequences).
+        let colours = !output.json && console.stdoutIsTerminal
         let stream = client.podLogs(id: podID, source: source?.rawValue, tail: tail) { notice in
             let after = notice.cursor.map { "after event \($0)" } ?? "from the start"
             console.err(
@@ -78,7 +80,7 @@ struct LogsCommand: AsyncParsableCommand, JSONOutputCommand {
                     for try await line in stream {
                         // Without -f, a line stamped after we connected is live output, not the history asked for.
                         if !follow, let ts = LogPrinter.date(line.ts), ts > cutoff { return }
-                        console.writeOut(printer.format(line))
+                        console.writeOut(output.json ? printer.format(line) : TerminalText.escaped(printer.format(line), keepingColours: colours))
                         activity.touch()
                     }
                 }

@@ -79,7 +79,7 @@ final class ProgressReporter: Sendable {
             live.state.apply(event)
             let line = ProgressDrawing.line(for: event, elapsed: elapsed, state: live.state)
             if self.live {
-                if let line { console.writeErr(Self.clear + line + "\n") }
+                if let line { console.writeErr(Self.clear + TerminalText.escaped(line) + "\n") }
                 draw(&live)
                 startTickerIfNeeded(&live)
             } else if let line {
@@ -155,7 +155,7 @@ final class ProgressReporter: Sendable {
     func message(_ text: String) {
         storage.withLock { live in
             if self.live {
-                console.writeErr(Self.clear + text + "\n")
+                console.writeErr(Self.clear + TerminalText.escaped(text) + "\n")
                 if live.lineShown { draw(&live) }
             } else {
                 console.err(text)
@@ -202,7 +202,7 @@ final class ProgressReporter: Sendable {
     private func draw(_ live: inout Live) {
         guard !live.state.finished else { return }
         if !live.ready, let log = latestLog.value { live.state.logLine = log }
-        console.writeErr(Self.clear + ProgressDrawing.liveLine(live.state, elapsed: elapsed, frame: live.frame, width: width))
+        console.writeErr(Self.clear + TerminalText.escaped(ProgressDrawing.liveLine(live.state, elapsed: elapsed, frame: live.frame, width: width)))
         live.lineShown = true
     }
 

@@ -12,13 +12,16 @@ public protocol Console: Sendable {
     func writeErr(_ text: String)
     /// True when stderr is an interactive terminal (live progress line instead of plain lines).
     var stderrIsTerminal: Bool { get }
+    /// True when stdout is an interactive terminal (`logs` keeps a log's colours there).
+    var stdoutIsTerminal: Bool { get }
 }
 
 extension Console {
-    /// Writes one line of data to stdout.
-    public func out(_ line: String) { writeOut(line + "\n") }
-    /// Writes one line of human text to stderr.
-    public func err(_ line: String) { writeErr(line + "\n") }
+    /// Writes one line of data to stdout, control characters shown as visible escapes (see `TerminalText`).
+    public func out(_ line: String) { writeOut(TerminalText.escaped(line) + "\n") }
+    /// Writes one line of human text to stderr, control characters shown as visible escapes (see `TerminalText`).
+    public func err(_ line: String) { writeErr(TerminalText.escaped(line) + "\n") }
+    public var stdoutIsTerminal: Bool { false }
 }
 
 /// The process's real stdout and stderr.
@@ -34,6 +37,7 @@ public struct StandardConsole: Console {
     }
 
     public var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    public var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 }
 
 /// A console that keeps everything written to it, for tests.
@@ -41,8 +45,13 @@ public final class CapturedConsole: Console {
     private let buffers = Mutex<(out: String, err: String)>(("", ""))
     /// What a terminal check answers; false by default so output is plain lines.
     public let stderrIsTerminal: Bool
+    /// What the stdout terminal check answers; false by default.
+    public let stdoutIsTerminal: Bool
 
-    public init(stderrIsTerminal: Bool = false) { self.stderrIsTerminal = stderrIsTerminal }
+    public init(stderrIsTerminal: Bool = false, stdoutIsTerminal: Bool = false) {
+        self.stderrIsTerminal = stderrIsTerminal
+        self.stdoutIsTerminal = stdoutIsTerminal
+    }
 
     public func writeOut(_ text: String) { buffers.withLock { $0.out += text } }
     public func writeErr(_ text: String) { buffers.withLock { $0.err += text } }
