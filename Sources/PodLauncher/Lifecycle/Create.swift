@@ -213,7 +213,6 @@ extension RunPodLauncher {
     /// Tells the pod's observers it exists (the ledger records it before anyone waits on it).
     private func announce(_ run: LaunchRun, index: Int, pod: RunPod.Pod) {
         emit(.created(Pod(pod), launchID: run.book[index].identity.launchID, index: index, count: run.book.count))
-        emit(.statusChanged(podID: pod.id, from: nil, to: pod.status, elapsed: .zero))
     }
 
     /// After a create that got no answer: looks for this pod until it shows up or the settle time passes (the
