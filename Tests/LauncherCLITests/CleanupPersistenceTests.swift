@@ -14,7 +14,7 @@ struct CleanupPersistenceTests {
             let rig = MatrixRig(emulator: emulator)
             let launcher = rig.launcher()
             await emulator.setFaults([FaultRule(operation: "deletePod", kind: .serverError(status: 503), times: failures)])
-            let value = try await launcher.withPod(LaunchSpec(), timeout: .seconds(20)) { ready in ready.pod.id }
+            let value = try await launcher.withPod(LaunchSpec(), options: LaunchOptions(timeout: .seconds(20))) { ready in ready.pod.id }
             #expect(!value.isEmpty)
             await emulator.waitUntilIdle()
             #expect(await rig.alive.isEmpty)
@@ -25,13 +25,17 @@ struct CleanupPersistenceTests {
     @Test("a terminate that keeps failing past the cleanup deadline is reported with the pod, not hidden")
     func terminateNeverWorks() async throws {
         try await withGatedEmulator { emulator in
-            let launcher = MatrixRig(emulator: emulator).launcher()
+            let rig = MatrixRig(emulator: emulator)
+            let launcher = rig.launcher()
             await emulator.setFaults([FaultRule(operation: "deletePod", kind: .serverError(status: 503))])
-            let failure = try await #require(throws: LauncherFailure.self) {
-                try await launcher.withPod(LaunchSpec(), timeout: .seconds(20)) { _ in () }
+            let failure = try await #require(throws: LauncherError.self) {
+                try await launcher.withPod(LaunchSpec(), options: LaunchOptions(timeout: .seconds(20))) { _ in () }
             }
-            #expect(failure.podLeftRunning)
-            #expect(failure.podID != nil)
+            let alive = await rig.alive
+            #expect(alive.count == 1)
+            #expect(failure.leftRunning == alive.map(\.id), "the pod still billing is named")
+            #expect(failure.cleanupErrors[alive.first?.id ?? ""] != nil, "with why it could not be terminated")
+            #expect(failure.description.contains("runpod-launcher terminate \(alive.first?.id ?? "?")"))
             await emulator.setFaults([])
         }
     }

@@ -38,6 +38,20 @@ struct ExitStatusTests {
         Mapping(error: .rejected(apiError(.http(status: 402))), status: 69, kind: "insufficientBalance"),
         Mapping(error: .rejected(apiError(.http(status: 422))), status: 64, kind: "rejected"),
         Mapping(error: .rejected(apiError(.http(status: 409))), status: 69, kind: "rejected"),
+        Mapping(
+            error: LauncherError(.configuration(ProfileError(path: "/tmp/profiles.toml", line: 3, key: "comfyui.gpu-count", message: "not a number"))),
+            status: 78, kind: "config"),
+        Mapping(
+            error: LauncherError(.limitExceeded(PodLimitExceeded(limit: .lifetime(.seconds(60)), podID: "p1", elapsed: .seconds(61), costPerHour: 0.5))),
+            status: 124, kind: "limitExceeded"),
+        Mapping(
+            error: LauncherError(
+                .noCapacity(
+                    dataCenterID: "EU-RO-1", tried: [.init(candidate: candidate, status: 400, detail: "no instances")], available: [],
+                    waited: (.seconds(600), tries: 7))),
+            status: 75, kind: "noCapacity"),
+        Mapping(error: .cancelled, status: 130, kind: "interrupted"),
+        Mapping(error: .unexpected("the system refused a thread"), status: 69, kind: "unexpected"),
     ]
 
     @Test("each LauncherError case has its exit code and kind", arguments: launcherErrors)
@@ -52,11 +66,16 @@ struct ExitStatusTests {
     func everyCaseCovered(_: Bool) {
         // A new LauncherError case breaks this switch at compile time, so the table above must grow with it.
         for mapping in Self.launcherErrors {
-            switch mapping.error {
-            case .invalidInput, .unauthorized, .insufficientBalance, .noCapacity, .podFailed, .timedOut, .notFound, .unreachable,
-                .malformedResponse, .rejected:
+            switch mapping.error.reason {
+            case .invalidInput, .configuration, .unauthorized, .insufficientBalance, .noCapacity, .podFailed, .timedOut, .limitExceeded,
+                .notFound, .unreachable, .malformedResponse, .rejected, .cancelled, .unexpected:
                 #expect(ExitStatus(rawValue: mapping.status) != nil)
             }
+        }
+        // And every kind has its own code, the one the mapping table uses.
+        #expect(Set(LauncherError.Kind.allCases.map { ExitStatus($0).rawValue }).count == LauncherError.Kind.allCases.count)
+        for mapping in Self.launcherErrors {
+            #expect(ExitStatus(mapping.error.kind).rawValue == mapping.status, "\(mapping.kind)")
         }
     }
 
@@ -82,10 +101,14 @@ struct ExitStatusTests {
     @Test("a launch failure keeps its cause's code and says what became of the pod")
     func launcherFailure() {
         let cause = LauncherError.timedOut(podID: "p9", after: .seconds(1), lastStatus: .provisioning, waitingFor: "RUNNING")
-        let terminated = Failure.from(LauncherFailure(error: cause, podID: "p9", podLeftRunning: false))
+        let terminated = Failure.from(LauncherError(cause.reason, terminated: ["p9"]))
         #expect(terminated.status == 124)
         #expect(terminated.message.contains("p9"))
-        let cancelled = Failure.from(LauncherFailure(error: CancellationError(), podID: "p9", podLeftRunning: false))
+        #expect(terminated.message.contains("Pod p9 was terminated"))
+        let kept = Failure.from(LauncherError(cause.reason, leftRunning: ["p9"]))
+        #expect(kept.status == 124)
+        #expect(kept.message.contains("runpod-launcher terminate p9"))
+        let cancelled = Failure.from(LauncherError(.cancelled, terminated: ["p9"]))
         #expect(cancelled.status == 130)
     }
 

@@ -7,19 +7,24 @@ import Testing
 /// Cells of the fault matrix that were defects (kept as plain expectations once fixed).
 @Suite("fault matrix: former known issues")
 struct FaultMatrixKnownIssueTests {
-    @Test("a 429 from RunPod's proxy is not the app answering: an app that never answers still times out")
-    func proxyRateLimitIsNotReady() async throws {
+    @Test(
+        "a 429 from RunPod's proxy is not the app answering: an app that never answers still times out, for 1 pod and for 3",
+        arguments: MatrixCell.counts)
+    func proxyRateLimitIsNotReady(count: Int) async throws {
         try await withGatedEmulator { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .appNeverAnswers))
             await emulator.setFaults([FaultRule(operation: "proxy", kind: .rateLimited(retryAfterSeconds: 1))])
-            let launcher = MatrixRig(emulator: emulator).launcher()
-            let failure = try await #require(throws: LauncherFailure.self) {
-                let ready = try await launcher.launchUntilReady(LaunchSpec(), timeout: .seconds(2))
-                try await launcher.terminatePod(podID: ready.pod.id)
+            let rig = MatrixRig(emulator: emulator)
+            let launcher = rig.launcher()
+            let failure = try await #require(throws: LauncherError.self) {
+                let launched = try await launcher.launch(LaunchSpec(), count: count, options: LaunchOptions(timeout: .seconds(10)))
+                _ = await launcher.terminate(podIDs: launched.podIDs)
             }
-            guard case .timedOut = failure.launcherError else { throw failure }
-            for pod in await emulator.state().pods where pod.alive { try await launcher.terminatePod(podID: pod.id) }
-            #expect(await emulator.state().pods.allSatisfy { !$0.alive })
+            guard case .timedOut = failure.reason else { throw failure }
+            let probed = rig.events.events.contains { if case .probing = $0 { true } else { false } }
+            #expect(probed, "timed out before any probe: the test proves nothing")
+            #expect(await rig.alive.isEmpty, "the launch terminates the pods it gave up on")
+            #expect(await emulator.state().pods.count == count)
         }
     }
 }

@@ -52,13 +52,14 @@ enum MatrixStep: String, CaseIterable, Sendable {
     case terminate
     case confirm = "confirm terminated"
 
-    /// The operation the emulator's fault rules match for this step.
-    var operation: String {
+    /// The operation the emulator's fault rules match for this step of a launch of `count` pods: status reads are one
+    /// `getPod` while one pod is watched (or confirmed gone), one `listPods` per tick for several.
+    func operation(count: Int) -> String {
         switch self {
         case .resolveVolume: "getNetworkVolume"
         case .readStock: "listGpuTypes"
         case .create: "createPod"
-        case .poll, .confirm: "getPod"
+        case .poll, .confirm: count == 1 ? "getPod" : "listPods"
         case .probe: "proxy"
         case .terminate: "deletePod"
         }
@@ -90,11 +91,26 @@ struct MatrixCell: Sendable, CustomTestStringConvertible {
     /// nil = the fault hits every matching request; else only the next N.
     var times: Int?
     var keepOnFailure = false
+    /// How many pods the launch makes (`--count`).
+    var count = 1
     var expected: MatrixOutcome
 
+    /// The sizes every cell runs at: a single launch and a launch of three pods.
+    static let counts = [1, 3]
+
+    /// This cell for a launch of `count` pods.
+    func with(count: Int) -> MatrixCell {
+        var cell = self
+        cell.count = count
+        return cell
+    }
+
+    /// The emulator rule this cell injects, if the fault is a wire fault.
+    var rule: FaultRule? { fault.rule(operation: step.operation(count: count), times: times) }
+
     var testDescription: String {
-        let count = times.map { $0 == 1 ? "once" : "\($0)×" } ?? "always"
-        return "\(fault.rawValue) at \(step.rawValue) (\(count))\(keepOnFailure ? " --keep-on-failure" : "") → \(expected)"
+        let hits = times.map { $0 == 1 ? "once" : "\($0)×" } ?? "always"
+        return "N=\(count): \(fault.rawValue) at \(step.rawValue) (\(hits))\(keepOnFailure ? " --keep-on-failure" : "") → \(expected)"
     }
 }
 
@@ -127,6 +143,14 @@ struct MatrixRig {
 
     var alive: [EmulatorState.PodState] { get async { await emulator.state().pods.filter(\.alive) } }
     var allPods: [EmulatorState.PodState] { get async { await emulator.state().pods } }
+
+    /// Launch IDs that more than one pod carries: a create sent twice for one pod of a launch.
+    var duplicatedLaunchIDs: [String] {
+        get async {
+            let ids = await allPods.compactMap { $0.createRequest["env"]?[PodIdentity.launchIDKey]?.stringValue }
+            return Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        }
+    }
 }
 
 /// Every event a launcher emitted, in order.

@@ -98,7 +98,7 @@ struct HostileInputErrorTests {
     func malformed(_ broken: BrokenAnswer) async throws {
         try await withGatedEmulator { emulator in
             let launcher = MatrixRig(emulator: emulator).launcher()
-            let pod = broken.needsPod ? try await launcher.launchPod(LaunchSpec()) : nil
+            let pod = broken.needsPod ? try await launcher.createPod(LaunchSpec()) : nil
             await emulator.setFaults([FaultRule(operation: broken.operation, kind: broken.kind)])
             let command = broken.command.map { $0 == "POD" ? pod?.id ?? "" : $0 } + ["--json"]
             let result = try await runInProcess(command, environment: EndToEndTests.environment(emulator))

@@ -55,7 +55,7 @@ struct HostileInputRoundTripTests {
     func library(_ text: String) async throws {
         try await withGatedEmulator { emulator in
             let launcher = MatrixRig(emulator: emulator).launcher()
-            let created = try await launcher.launchPod(LaunchSpec(name: text, env: ["HOSTILE": text, "PLAIN": "x"]))
+            let created = try await launcher.createPod(LaunchSpec(name: text, env: ["HOSTILE": text, "PLAIN": "x"]))
             let pod = try #require(await emulator.state().pods.first)
             #expect(Self.sameScalars(pod.createRequest["name"]?.stringValue, text))
             #expect(Self.sameScalars(pod.createRequest["env"]?["HOSTILE"]?.stringValue, text))

@@ -10,14 +10,14 @@ struct LiveLogLineTests {
     @Test("the live line ends with the latest log line, is cut to the terminal width, and drops it once ready")
     func liveLine() {
         var state = ProgressState()
-        state.apply(.created(OutputTests.pod, launchID: "abcd1234"))
+        state.apply(.created(OutputTests.pod, launchID: "abcd1234", index: 0, count: 1))
         state.logLine = "3f2a1b9c0d4e: Downloading [=====>        ]  812.4MB/1.61GB"
         let line = ProgressDrawing.liveLine(state, elapsed: .seconds(2), frame: 0)
         #expect(line.hasSuffix("waiting for the container · 3f2a1b9c0d4e: Downloading [=====>        ]  812.4MB/1.61GB"))
         let narrow = ProgressDrawing.liveLine(state, elapsed: .seconds(2), frame: 0, width: 60)
         #expect(narrow.count == 60)
         #expect(narrow.hasSuffix("…"))
-        state.apply(.ready(ReadyPod(pod: OutputTests.pod, urls: [:], sshCommand: nil, readyAfter: .seconds(3))))
+        state.apply(.ready(ReadyPod(pod: OutputTests.pod, urls: [:], sshCommand: nil, readyAfter: .seconds(3)), index: 0, count: 1))
         #expect(!ProgressDrawing.liveLine(state, elapsed: .seconds(3), frame: 0).contains("·"))
     }
 

@@ -102,9 +102,9 @@ struct OrphanTests {
             // This test process is the live owner: a library launcher with the same ledger creates the pod.
             let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey(emulator.apiKey))
             let library = RunPodLauncher(client: client, ledger: ledger)
-            let owned = try await library.launchPod(LaunchSpec(name: "owned-by-a-live-launcher"))
+            let owned = try await library.createPod(LaunchSpec(name: "owned-by-a-live-launcher"))
             // And an orphan no launcher on this machine knows.
-            let stranger = try await RunPodLauncher(client: client, ledger: nil).launchPod(LaunchSpec(name: "launched-elsewhere"))
+            let stranger = try await RunPodLauncher(client: client, ledger: nil).createPod(LaunchSpec(name: "launched-elsewhere"))
 
             let table = try await runInProcess(["list", "--mine"], environment: environment)
             #expect(table.status == 0, "\(table.stderr)")

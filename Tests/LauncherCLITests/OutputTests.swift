@@ -62,15 +62,23 @@ struct OutputTests {
     @Test("progress lines carry the elapsed time and the transition")
     func plainLines() {
         let transition = LaunchEvent.statusChanged(podID: "abc123", from: .provisioning, to: .starting, elapsed: .seconds(12))
-        #expect(ProgressDrawing.line(for: transition, elapsed: .milliseconds(12_300)) == "[  12.3s] pod abc123: PROVISIONING → STARTING")
+        let one = ProgressState()
+        #expect(ProgressDrawing.line(for: transition, elapsed: .milliseconds(12_300), state: one) == "[  12.3s] pod abc123: PROVISIONING → STARTING")
         let answered = LaunchEvent.appAnswered(podID: "abc123", port: 8188, httpStatus: 200, elapsed: .seconds(40))
-        #expect(ProgressDrawing.line(for: answered, elapsed: .milliseconds(40_100)) == "[  40.1s] app answering on 8188 (HTTP 200)")
+        #expect(ProgressDrawing.line(for: answered, elapsed: .milliseconds(40_100), state: one) == "[  40.1s] app answering on 8188 (HTTP 200)")
+        // Several pods: each pod's steps only move the live line; creates and readiness keep their lines, with the tally.
+        var three = ProgressState()
+        three.apply(.created(Self.pod, launchID: "abcd1234", index: 1, count: 3))
+        #expect(ProgressDrawing.line(for: transition, elapsed: .seconds(12), state: three) == nil)
+        #expect(ProgressDrawing.line(for: answered, elapsed: .seconds(40), state: three) == nil)
+        let created = ProgressDrawing.line(for: .created(Self.pod, launchID: "abcd1234", index: 1, count: 3), elapsed: .seconds(1), state: three)
+        #expect(created?.hasSuffix("pod abc123 (comfyui-quiet-otter-1a2b, #2) created on 1× NVIDIA A40 in EU-RO-1, $0.40/h; 1/3 created") == true)
     }
 
     @Test("the live line is a pure function of the state and the elapsed time")
     func liveLine() {
         var state = ProgressState()
-        state.apply(.created(Self.pod, launchID: "abcd1234"))
+        state.apply(.created(Self.pod, launchID: "abcd1234", index: 0, count: 1))
         state.apply(.statusChanged(podID: "abc123", from: .provisioning, to: .starting, elapsed: .seconds(3)))
         let line = ProgressDrawing.liveLine(state, elapsed: .milliseconds(3_200), frame: 1)
         #expect(line == "⠙ [   3.2s] pod abc123 STARTING waiting for the container")
@@ -85,7 +93,7 @@ struct OutputTests {
         let console = CapturedConsole()
         let session = CommandContext(environment: [:], console: console).session
         let reporter = ProgressReporter(console: console, session: session)
-        reporter.handle(.created(Self.pod, launchID: "abcd1234"))
+        reporter.handle(.created(Self.pod, launchID: "abcd1234", index: 0, count: 1))
         #expect(session.livePods == ["abc123"])
         reporter.handle(.terminating(podID: "abc123", reason: "cancelled"))
         reporter.handle(.terminated(podID: "abc123"))

@@ -57,7 +57,7 @@ struct RegressionKeyNeverPrintedTests {
                         probeInterval: .milliseconds(10)),
                     ledger: nil)
                 // Ready, so ssh has its command and logs have lines.
-                let ready = try await launcher.launchUntilReady(LaunchSpec(name: "canary-pod"), timeout: .seconds(30))
+                let ready = try await launcher.launchPod(LaunchSpec(name: "canary-pod"), options: LaunchOptions(timeout: .seconds(30)))
                 arguments = arguments.map { $0 == "POD" ? ready.pod.id : $0 }
             }
             var environment = EndToEndTests.environment(emulator, key: Self.canary)

@@ -7,7 +7,7 @@ import Testing
 
 /// The leak the 200-run soak found: a create that RunPod applied but whose answer was unreadable, followed by a
 /// failed look-up (`GET /v2/pods`), left the pod running. The launcher must still find the pod by its identity
-/// and terminate it (it does not adopt it: the launch failed, see `launchUntilReady`), and exit with the code of
+/// and terminate it (it does not adopt it: the launch failed, see `launchPod`), and exit with the code of
 /// the error that stopped it.
 @Suite("regression: an unreadable create answer followed by a failed look-up leaks no pod")
 struct RegressionSoakLeakTests {
@@ -35,14 +35,14 @@ struct RegressionSoakLeakTests {
         try await withGatedEmulator { emulator in
             await emulator.setFaults([FaultRule(operation: "createPod", kind: .malformedJSON, times: 1), lookup.rule])
             let launcher = MatrixRig(emulator: emulator).launcher()
-            let failure = try await #require(throws: LauncherFailure.self) {
-                try await launcher.launchUntilReady(LaunchSpec(), timeout: .seconds(30))
+            let failure = try await #require(throws: LauncherError.self) {
+                try await launcher.launchPod(LaunchSpec(), options: LaunchOptions(timeout: .seconds(30)))
             }
             #expect(Failure.from(failure).status == lookup.expected.rawValue, "\(failure)")
             let pods = await emulator.state().pods
             #expect(pods.count == 1, "one create, one pod")
-            #expect(failure.podID == pods.first?.id, "the failure names the pod it found")
-            #expect(!failure.podLeftRunning)
+            #expect(failure.terminated == pods.map(\.id), "the failure names the pod it found")
+            #expect(failure.leftRunning.isEmpty)
             #expect(failure.description.contains("was terminated"))
             #expect(pods.allSatisfy { !$0.alive }, "leaked: \(pods.filter(\.alive).map(\.id))")
         }
