@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Soak test (issue 4): many lifecycles of the real binary against the emulator with random faults and random
-interrupt timing; counts leaked pods (alive after the launcher exited) and duplicated pods (two pods for one
-launch). Not part of `swift test`: run `python3 scripts/soak.py` after `swift build` (or `-c release`)."""
+"""Soak test (issues 4 and 11): many lifecycles of the real binary against the emulator with random faults and random
+interrupt timing, a share of them launching several pods (`--count 2..3`); counts leaked pods (alive after the
+launcher exited) and duplicated pods (two pods for one launch ID). Not part of `swift test`: run
+`python3 scripts/soak.py` after `swift build` (or `-c release`)."""
 import argparse
 import collections
 import json
@@ -48,6 +49,7 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "runpod-launcher"))
     parser.add_argument("--time-scale", default="0.005")
+    parser.add_argument("--multi-share", type=float, default=0.3, help="share of runs that launch 2 or 3 pods (--count)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -78,6 +80,9 @@ def main():
             request(base, "/_emulator/faults", faults)
             name = f"soak-{args.seed}-{i}"
             command = rng.choice([["run", "--timeout", "10", "--", "true"], ["launch", "--timeout", "10"]])
+            count = rng.choice([2, 3]) if rng.random() < args.multi_share else 1
+            if count > 1:
+                command = [command[0], "--count", str(count), *command[1:]]
             proc = subprocess.Popen([args.binary, command[0], "--name", name, *command[1:]], env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             interrupt = rng.random() < 0.35
@@ -92,9 +97,12 @@ def main():
                 hung.append(name)
             exits[proc.returncode] += 1
             request(base, "/_emulator/faults", [])
-            pods = [p for p in request(base, "/_emulator/state")["pods"] if p["name"] == name]
-            if len(pods) > 1:
-                duplicated.append(name)
+            pods = [p for p in request(base, "/_emulator/state")["pods"]
+                    if p["name"] == name or p["name"].startswith(name + "-")]
+            launch_ids = collections.Counter(
+                ((p.get("createRequest") or {}).get("env") or {}).get("RUNPOD_LAUNCHER_LAUNCH_ID") or p["name"] for p in pods)
+            if len(pods) > count or any(n > 1 for n in launch_ids.values()):
+                duplicated.append(f"{name} ({len(pods)} pods for {count})")
             # `launch` succeeding hands the pod to the user on purpose: that one is not a leak; remove it.
             kept = command[0] == "launch" and proc.returncode == 0
             for pod in pods:
@@ -103,7 +111,7 @@ def main():
                         subprocess.run([args.binary, "terminate", pod["id"]], env=env, capture_output=True)
                     else:
                         leaked.append(f"{name} ({pod['id']}, exit {proc.returncode})")
-            print(f"[{i + 1:3}/{args.runs}] {command[0]:6} faults={len(faults)} interrupt={interrupt!s:5} "
+            print(f"[{i + 1:3}/{args.runs}] {command[0]:6} x{count} faults={len(faults)} interrupt={interrupt!s:5} "
                   f"exit={proc.returncode} pods={len(pods)}", file=sys.stderr)
     finally:
         emulator.terminate()
