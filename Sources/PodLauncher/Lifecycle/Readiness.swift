@@ -9,6 +9,18 @@ import RunPodAPI
 /// listens, and 429 when it rate-limits the probe (which says nothing about the app). `Watch.swift` applies the rule
 /// to every pod of a launch.
 extension RunPodLauncher {
+    /// True when a probe's HTTP status means the app answered: below 500 (a 404 or 401 comes from the app itself),
+    /// except 429, which is RunPod's proxy rate-limiting the probe and says nothing about the app.
+    static func appAnswered(httpStatus: Int?) -> Bool {
+        guard let httpStatus else { return false }
+        return httpStatus < 500 && httpStatus != 429
+    }
+
+    /// A pod RunPod reports up: RUNNING, with its runtime ports published.
+    static func isRunningWithPorts(_ pod: RunPod.Pod) -> Bool {
+        pod.status == .running && !(pod.runtime?.ports?.isEmpty ?? true)
+    }
+
     static func failureMessage(_ status: RunPod.PodStatus) -> String {
         switch status {
         case .error: "the container failed; see `runpod-launcher logs` or the RunPod console"

@@ -28,11 +28,15 @@ extension RunPodLauncher {
                 continue
             }
             let now = run.stopwatch.elapsed
-            // What a create answered is a first read: the next read waits for the schedule. A pod known only by its ID
-            // (`waitForReady`) is read at once.
-            let unknown = watched.contains { run.book[$0].pod == nil }
-            let due = nextRead ?? (unknown ? now : now + configuration.pollSchedule.delay(afterPoll: 1, rateLimit: client.rateLimit))
-            nextRead = due
+            // What a create answered is the first read: the next read waits for the schedule, and the app is probed at
+            // once where the answer names its port. A pod known only by its ID (`waitForReady`) is read at once.
+            for index in watched where run.book[index].readiness.target == nil { try seedProbe(run, index: index, now: now) }
+            if nextRead == nil {
+                let unknown = watched.contains { run.book[$0].pod == nil }
+                if !unknown { reads = 1 }
+                nextRead = unknown ? now : now + configuration.pollSchedule.delay(afterPoll: 1, rateLimit: client.rateLimit)
+            }
+            let due = nextRead ?? now
             recentReads.removeAll { now - $0 >= .seconds(60) }
             let confirm = watched.contains { run.book[$0].readiness.confirmRequested } && recentReads.count < configuration.readBudgetPerMinute
             if now >= due || confirm {
@@ -132,7 +136,7 @@ extension RunPodLauncher {
         case .running:
             waitingFor = pod.runtime?.ports?.isEmpty ?? true ? "RunPod to publish the pod's ports (status RUNNING, no runtime yet)" : nil
         }
-        let apiReady = pod.status == .running && !(pod.runtime?.ports?.isEmpty ?? true)
+        let apiReady = Self.isRunningWithPorts(pod)
         let port = configuration.probeApp ? Self.httpPorts(of: pod).first : nil
         guard let port else {
             run.book.update(index) { member in
@@ -167,6 +171,19 @@ extension RunPodLauncher {
         if apiReady, let answered { markReady(run, index: index, pod: pod, answered: (port, answered)) }
     }
 
+    /// Starts probing a pod whose app port the create's answer (or an earlier read) named, before any read.
+    private func seedProbe(_ run: LaunchRun, index: Int, now: Duration) throws {
+        guard configuration.probeApp, let pod = run.book[index].pod, let port = Self.httpPorts(of: pod).first else { return }
+        guard let url = configuration.proxyURL(podID: pod.id, port: port, path: configuration.readyPath) else {
+            throw LaunchStop(error: .invalidInput("The proxy URL template \"\(configuration.proxyURLTemplate)\" does not give a valid URL."))
+        }
+        run.book.update(index) { member in
+            guard member.readiness.target == nil else { return }
+            member.readiness.target = ProbeTarget(port: port, url: url)
+            member.readiness.nextProbe = now
+        }
+    }
+
     /// Probes every watched pod whose probe is due, at most `concurrency` at once.
     private func probeDue(_ run: LaunchRun) async throws {
         let now = run.stopwatch.elapsed
@@ -193,9 +210,7 @@ extension RunPodLauncher {
         let answer = await probe(target.url)
         let interval = max(configuration.probeInterval, .milliseconds(1))  // A zero setting cannot spin.
         let now = run.stopwatch.elapsed
-        // Below 500 is the app answering (a 404 or 401 comes from the app itself), except 429: that is RunPod's proxy
-        // rate-limiting the probe, which says nothing about the app.
-        let answering = answer.status.map { $0 < 500 && $0 != 429 } ?? false
+        let answering = Self.appAnswered(httpStatus: answer.status)
         let apiReady = run.book.update(index) { member -> RunPod.Pod? in
             member.readiness.nextProbe = now + interval
             member.readiness.lastProbe = answer.summary
