@@ -9,15 +9,16 @@ import NIOCore
 /// Then the stream follows the pod: new lines arrive as the pod advances, and the stream ends once the pod is
 /// terminated, EXITED or ERROR (after the lines written up to then). A running pod's stream stays open until the
 /// client goes away, or until a cut asked for with `RunningEmulator.dropLogStreams` closes the connection.
-func addLogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore) {
+func addLogRoutes(to rest: RESTRouter) {
+    let core = rest.core
     let world = core.world
-    router.get("/v2/pods/{id}/logs") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        return try await core.rest("getPodLogs", request: request, context: context) { _ in
+    rest.on(.get, "/v2/pods/{id}/logs", "getPodLogs") { call in
+        let (request, context, id) = (call.request, call.context, call.parameter())
+        do {
             switch LogQuery.parse(request) {
             case .failure(let reply): return reply
             case .success(let query):
-                guard let pod = world.pod(id: id) else { return .problem(.notFound, detail: "pod not found") }
+                guard let pod = world.pod(id: id) else { return .notFound("pod") }
                 var reply = Reply(status: .ok)
                 reply.headers[.contentType] = "text/event-stream"
                 reply.headers[.cacheControl] = "no-cache"
