@@ -47,13 +47,39 @@ extension RunPod {
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
     }
 
-    /// `GpuConfig` as returned on a pod.
+    /// `GpuConfig` as returned on a pod, with what was allocated for it.
     public struct PodGPU: Codable, Sendable, Hashable {
         public var id: String
         public var count: Int?
-        public init(id: String, count: Int? = nil) {
+        /// vCPUs allocated to the pod in total (not per GPU); absent from answers older than RunPod's 2026-08-18 document.
+        public var vcpuCount: Int?
+        /// Host RAM allocated to the pod in total, in GB; absent from older answers.
+        public var memory: Int?
+        /// Creates the GPU block of a pod.
+        public init(id: String, count: Int? = nil, vcpuCount: Int? = nil, memory: Int? = nil) {
             self.id = id
             self.count = count
+            self.vcpuCount = vcpuCount
+            self.memory = memory
+        }
+    }
+
+    /// `PodCluster`: a pod's membership in a cluster (only cluster members carry it).
+    public struct PodCluster: Codable, Sendable, Hashable {
+        /// The cluster's ID.
+        public var id: String
+        /// The pod's node rank (0 is the entry node); nil until assigned.
+        public var rank: Int?
+        /// `SLURM_CONTROLLER`, `SLURM_COMPUTE`, `RAY_HEAD` or `RAY_WORKER`; absent for other cluster types.
+        public var role: String?
+        /// The pod's address on the cluster's private network, once assigned.
+        public var ip: String?
+        /// Creates a cluster membership.
+        public init(id: String, rank: Int? = nil, role: String? = nil, ip: String? = nil) {
+            self.id = id
+            self.rank = rank
+            self.role = role
+            self.ip = ip
         }
     }
 
@@ -142,12 +168,21 @@ extension RunPod {
         public var ssh: PodSSH?
         public var createdAt: String?
         public var startedAt: String?
+        /// The container command as stored: a shell string, or a JSON object text `{"entrypoint": […], "cmd": […]}`.
+        public var args: String?
+        /// The exec-form ENTRYPOINT the pod runs; empty keeps the image's own.
+        public var entrypoint: [String]?
+        /// The exec-form CMD the pod runs; empty keeps the image's own.
+        public var cmd: [String]?
+        /// Cluster membership; nil for a pod outside any cluster.
+        public var cluster: PodCluster?
 
         /// Creates a pod value.
         public init(
             id: String, name: String, status: PodStatus, actions: [PodAction]? = nil, image: String? = nil, ports: [String]? = nil,
             env: [String: String]? = nil, mounts: Mounts? = nil, gpu: PodGPU? = nil, cloud: Cloud? = nil, dataCenterId: String? = nil,
-            cost: Double? = nil, runtime: PodRuntime? = nil, ssh: PodSSH? = nil, createdAt: String? = nil, startedAt: String? = nil
+            cost: Double? = nil, runtime: PodRuntime? = nil, ssh: PodSSH? = nil, createdAt: String? = nil, startedAt: String? = nil,
+            args: String? = nil, entrypoint: [String]? = nil, cmd: [String]? = nil, cluster: PodCluster? = nil
         ) {
             self.id = id
             self.name = name
@@ -165,18 +200,32 @@ extension RunPod {
             self.ssh = ssh
             self.createdAt = createdAt
             self.startedAt = startedAt
+            self.args = args
+            self.entrypoint = entrypoint
+            self.cmd = cmd
+            self.cluster = cluster
         }
     }
 
     /// `CreatePodRequest`, restricted to what the launcher sends.
     public struct CreatePodRequest: Codable, Sendable, Hashable {
-        /// `CreateGpuConfig`.
+        /// `CreateGpuConfig`: the GPU type and count, plus placement filters (nil ones are not sent).
         public struct GPU: Codable, Sendable, Hashable {
             public var id: String
             public var count: Int
-            public init(id: String, count: Int) {
+            /// Lowest acceptable host CUDA version, `major.minor` (compared numerically: 12.11 > 12.2).
+            public var minCudaVersion: String?
+            /// Lowest acceptable host RAM per GPU, in GB (≥ 1): a placement filter, not a request.
+            public var minRamPerGpu: Int?
+            /// Lowest acceptable vCPU count per GPU (≥ 1): a placement filter, not a request.
+            public var minVcpuCountPerGpu: Int?
+            /// Creates the GPU request.
+            public init(id: String, count: Int, minCudaVersion: String? = nil, minRamPerGpu: Int? = nil, minVcpuCountPerGpu: Int? = nil) {
                 self.id = id
                 self.count = count
+                self.minCudaVersion = minCudaVersion
+                self.minRamPerGpu = minRamPerGpu
+                self.minVcpuCountPerGpu = minVcpuCountPerGpu
             }
         }
 
@@ -192,10 +241,15 @@ extension RunPod {
         public var startSsh: Bool?
         /// The container start command (arguments to the image's entrypoint); nil keeps the image's own.
         public var args: String?
+        /// Exec-form ENTRYPOINT overriding the image's; nil keeps the image's own.
+        public var entrypoint: [String]?
+        /// Exec-form CMD; nil keeps the image's own (or what `args` says).
+        public var cmd: [String]?
 
         public init(
             name: String, image: String, gpu: GPU, cloud: Cloud, dataCenterIds: [String]? = nil, mounts: Mounts? = nil,
-            ports: [String]? = nil, env: [String: String]? = nil, disk: Int? = nil, startSsh: Bool? = nil, args: String? = nil
+            ports: [String]? = nil, env: [String: String]? = nil, disk: Int? = nil, startSsh: Bool? = nil, args: String? = nil,
+            entrypoint: [String]? = nil, cmd: [String]? = nil
         ) {
             self.name = name
             self.image = image
@@ -208,6 +262,8 @@ extension RunPod {
             self.disk = disk
             self.startSsh = startSsh
             self.args = args
+            self.entrypoint = entrypoint
+            self.cmd = cmd
         }
     }
 

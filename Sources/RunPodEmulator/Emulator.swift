@@ -46,9 +46,21 @@ func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = Router(context: EmulatorRequestContext.self)
-    addPodRoutes(to: router, core: core)
-    addCatalogRoutes(to: router, core: core)
-    addLogRoutes(to: router, core: core)
+    // RunPod's edge comes first: 413, then 401 on every /v2 path, then problem+json 404/405 for what no route serves.
+    router.add(middleware: RESTGate(core: core))
+    let rest = RESTRouter(router: router, core: core)
+    addPodRoutes(to: rest)
+    addLogRoutes(to: rest)
+    addCatalogRoutes(to: rest)
+    addCPUCatalogRoutes(to: rest)
+    addDataCenterRoutes(to: rest)
+    addVolumeRoutes(to: rest)
+    addSSHKeyRoutes(to: rest)
+    addTemplateRoutes(to: rest)
+    addRegistryRoutes(to: rest)
+    addClusterRoutes(to: rest)
+    addBillingRoutes(to: rest)
+    addServerlessRoutes(to: rest)
     addProxyRoutes(to: router, core: core)
     addInspectionRoutes(to: router, core: core)
     // GraphQL answers through the same fault injection as REST, counted once as "graphql:<root field>".

@@ -113,7 +113,8 @@ struct RESTCreateRulesTests {
             let (answer, _) = try await emulator.createPod(launcherCreateBody(gpu: "NVIDIA RTX A6000", count: 4))
             #expect(answer.status == 201)
             #expect(answer.json["cost"] == .double(1.96))
-            #expect(answer.json["gpu"] == ["id": "NVIDIA RTX A6000", "count": 4])
+            // vcpuCount and memory are what was allocated in total: the demo A6000 gives 8 vCPUs and 50 GB per GPU.
+            #expect(answer.json["gpu"] == ["id": "NVIDIA RTX A6000", "count": 4, "vcpuCount": 32, "memory": 200])
             #expect(await emulator.stock(gpuTypeID: "NVIDIA RTX A6000", dataCenterID: "EU-RO-1") == 2)
         }
     }

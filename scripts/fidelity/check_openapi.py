@@ -1,9 +1,11 @@
-"""Validates the emulator's REST v2 answers against RunPod's published OpenAPI document, for every operation and
-status the launcher relies on. Each case checks the exact status code and then lets openapi-core validate the
-response (content type, headers, body schema) against the operation in the document. Run through
+"""Validates the emulator's REST v2 answers against RunPod's published OpenAPI document, for every documented
+operation, each on its success path and at least one error path. Each case checks the exact status code and then
+lets openapi-core validate the response (content type, headers, body schema) against the operation in the document.
+The run ends with a coverage case that fails when an operation was not exercised both ways. Run through
 scripts/check-openapi.sh."""
 import json
 import os
+import re
 import sys
 import time
 
@@ -13,6 +15,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ROOT, VOLUME_ID, Cases, Emulator, expect, poll  # noqa: E402
+from openapi_routes import route_cases  # noqa: E402
 
 SPEC_PATH = os.environ.get(
     "RUNPOD_OPENAPI_PATH", os.path.join(ROOT, "..", "shared", "reference", "runpod-rest-v2-openapi.json"))
@@ -36,6 +39,21 @@ class Checker:
         })
         self.openapi = OpenAPI.from_dict(document, config=config)
         self.session = requests.Session()
+        # (method, path template) -> statuses seen, for the coverage case.
+        self.operations = {}
+        for template, item in document["paths"].items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)) + "$")
+            for method in item:
+                if method in ("get", "put", "post", "patch", "delete"):
+                    self.operations[(method.upper(), template)] = (pattern, set())
+
+    def _record(self, method, path, status):
+        # A literal template wins over one with a parameter (/v2/registries/delegations vs /v2/registries/{id}).
+        matches = [(template, seen) for (m, template), (pattern, seen) in self.operations.items()
+                   if m == method and pattern.match(path)]
+        matches.sort(key=lambda match: match[0].count("{"))
+        if matches:
+            matches[0][1].add(status)
 
     def call(self, method, path, expect_status, *, query=None, body=None, auth=True, schema_valid_request=True,
              headers=None, stream_seconds=None):
@@ -68,6 +86,7 @@ class Checker:
             finally:
                 answer.close()
         content_type = answer.headers.get("Content-Type", "")
+        self._record(method, path, answer.status_code)
         expect(answer.status_code == expect_status,
                f"{method} {path}: status {answer.status_code}, expected {expect_status}; body: {raw[:300]!r}")
 
@@ -289,6 +308,23 @@ def main():
             if not hasattr(c, "volume_dc") and name.startswith(("listGpu", "listData", "create")):
                 c.volume_dc = "EU-RO-1"
             cases.run(name, check)
+
+        for name, check in route_cases(c, emulator, state, pod_ids):
+            cases.run(name, check)
+
+        # The emulator runs no serverless workers, so a worker's log can only be 404.
+        no_success_path = {("GET", "/v2/serverless/{id}/workers/{workerId}/logs")}
+
+        def coverage():
+            missing = []
+            for (method, template), (_, seen) in sorted(c.operations.items()):
+                ok = any(200 <= s < 300 for s in seen) or (method, template) in no_success_path
+                failed = any(s >= 400 for s in seen)
+                if not (ok and failed):
+                    missing.append(f"{method} {template} (saw {sorted(seen)})")
+            expect(not missing, "operations not exercised on both a success and an error path:\n" + "\n".join(missing))
+
+        cases.run(f"coverage: all {len(c.operations)} documented operations, success and error paths", coverage)
 
         # Leave nothing alive in an emulator we may not own.
         for pod_id in pod_ids:

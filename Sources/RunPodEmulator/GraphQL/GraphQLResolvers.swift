@@ -17,6 +17,7 @@ struct RunPodGraphQLError: Error, CustomStringConvertible {
         case .notFound: message = "Pod not found."
         case .forbidden: message = "You do not have permission to perform this action."
         case .conflict(let reason): message = reason
+        case .missing(let reason): message = reason
         }
     }
 }
@@ -87,7 +88,8 @@ private struct Resolvers: Sendable {
             let spend = world.pods().reduce(0) { $0 + $1.costPerHour }
             return [
                 "id": "user_emulator",
-                "pubKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmulatorEmulatorEmulatorEmulatorEmulator emulator@runpod",
+                // RunPod's legacy `pubKey` is the account's registered keys, one per line (the keys REST v2 manages).
+                "pubKey": world.sshKeys().joined(separator: "\n"),
                 "email": "emulator@example.com",
                 "clientBalance": world.balance,
                 "currentSpendPerHr": spend,

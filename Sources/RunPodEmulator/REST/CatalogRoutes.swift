@@ -1,51 +1,26 @@
 import Foundation
 import Hummingbird
 
-/// REST v2 catalog and network volumes: listGpuTypes, getGpuType, listDataCenters, listNetworkVolumes, getNetworkVolume.
-func addCatalogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore) {
-    let world = core.world
+/// REST v2 GPU catalog: listGpuTypes, getGpuType (IDs contain spaces, so they arrive percent-encoded).
+func addCatalogRoutes(to rest: RESTRouter) {
+    let world = rest.core.world
 
-    router.get("/v2/network-volumes") { request, context in
-        try await core.rest("listNetworkVolumes", request: request, context: context) { _ in
-            .json(["networkVolumes": world.networkVolumes().map(NetworkVolumeView.init)])
+    rest.on(.get, "/v2/catalog/gpus", "listGpuTypes") { call in
+        switch GPUCatalogQuery.parse(call.query) {
+        case .failure(let reply): return reply
+        case .success(let query):
+            return .json(["gpus": world.gpuTypes().compactMap { query.view(of: $0, world: world, dropUnplaceable: true) }])
         }
     }
 
-    router.get("/v2/network-volumes/{id}") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        return try await core.rest("getNetworkVolume", request: request, context: context) { _ in
-            guard let volume = world.networkVolume(id: id) else { return .problem(.notFound, detail: "network volume not found") }
-            return .json(NetworkVolumeView(volume))
-        }
-    }
-
-    router.get("/v2/catalog/gpus") { request, context in
-        try await core.rest("listGpuTypes", request: request, context: context) { _ in
-            switch GPUCatalogQuery.parse(request.uri.queryParameters) {
-            case .failure(let reply): return reply
-            case .success(let query):
-                return .json(["gpus": world.gpuTypes().compactMap { query.view(of: $0, world: world, dropUnplaceable: true) }])
+    rest.on(.get, "/v2/catalog/gpus/{id}", "getGpuType") { call in
+        switch GPUCatalogQuery.parse(call.query) {
+        case .failure(let reply): return reply
+        case .success(let query):
+            guard let gpu = world.gpuType(id: call.parameter()), let view = query.view(of: gpu, world: world, dropUnplaceable: false) else {
+                return .notFound("GPU type")
             }
-        }
-    }
-
-    router.get("/v2/catalog/gpus/{id}") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        return try await core.rest("getGpuType", request: request, context: context) { _ in
-            switch GPUCatalogQuery.parse(request.uri.queryParameters) {
-            case .failure(let reply): return reply
-            case .success(let query):
-                guard let gpu = world.gpuType(id: id), let view = query.view(of: gpu, world: world, dropUnplaceable: false) else {
-                    return .problem(.notFound, detail: "GPU type not found")
-                }
-                return .json(view)
-            }
-        }
-    }
-
-    router.get("/v2/catalog/datacenters") { request, context in
-        try await core.rest("listDataCenters", request: request, context: context) { _ in
-            dataCenterList(request.uri.queryParameters, world: world)
+            return .json(view)
         }
     }
 }
@@ -98,7 +73,14 @@ struct GPUCatalogQuery {
             }
             query.cudaVersions = versions
         }
-        query.minCudaVersion = parameters.get("minCudaVersion")
+        if let minimum = parameters.get("minCudaVersion") {
+            // Unlike the create body's field, a bare major is accepted here ("any release of 12").
+            let parts = minimum.split(separator: ".", omittingEmptySubsequences: false)
+            if !(1...2).contains(parts.count) || !parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+                errors.append("query.minCudaVersion: '\(minimum)' does not match pattern '^\\d+(\\.\\d+)?$'")
+            }
+            query.minCudaVersion = minimum
+        }
         guard errors.isEmpty else { return .failure(.problem(.unprocessableContent, detail: "Request validation failed.", errors: errors)) }
 
         query.withAvailability = include.contains("AVAILABILITY")
@@ -219,51 +201,4 @@ struct AvailabilityView: Encodable {
 struct CudaVersionView: Encodable {
     var version: String
     var available: Bool
-}
-
-/// REST v2 `DataCenter`.
-struct DataCenterView: Encodable {
-    var id: String
-    var name: String
-    var region: String
-    var globalNetwork: Bool
-    var networkVolumeTypes: [String]
-    var compliance: [String]
-    var gpuAvailability: [AvailabilityView]?
-}
-
-private func dataCenterList(_ parameters: Parameters, world: World) -> Reply {
-    let include = listParameter(parameters, "include") ?? []
-    var errors: [String] = []
-    for value in include where !["GPU_AVAILABILITY", "CPU_AVAILABILITY"].contains(value) {
-        errors.append("query.include: value must be one of 'GPU_AVAILABILITY', 'CPU_AVAILABILITY'")
-    }
-    let regions = listParameter(parameters, "regions").map(Set.init)
-    let volumeTypes = listParameter(parameters, "networkVolumeTypes") ?? []
-    let compliance = listParameter(parameters, "compliance") ?? []
-    var globalNetwork: Bool?
-    if let text = parameters.get("globalNetwork") {
-        if let value = Bool(text) { globalNetwork = value } else { errors.append("query.globalNetwork: expected boolean") }
-    }
-    guard errors.isEmpty else { return .problem(.unprocessableContent, detail: "Request validation failed.", errors: errors) }
-    let gpus = world.gpuTypes()
-    let centers = world.dataCenters().filter { center in
-        (regions?.contains(center.region) ?? true) && volumeTypes.allSatisfy(center.networkVolumeTypes.contains)
-            && compliance.allSatisfy(center.compliance.contains) && (globalNetwork.map { $0 == center.globalNetwork } ?? true)
-    }
-    let views = centers.map { center in
-        var view = DataCenterView(
-            id: center.id, name: center.name, region: center.region, globalNetwork: center.globalNetwork,
-            networkVolumeTypes: center.networkVolumeTypes, compliance: center.compliance)
-        if include.contains("GPU_AVAILABILITY") {
-            let offered = gpus.filter { world.offers(gpuTypeID: $0.id, dataCenterID: center.id, cloud: .all) }.map { gpu in
-                AvailabilityView(
-                    id: gpu.id, name: gpu.displayName,
-                    availability: world.availability(gpuTypeID: gpu.id, dataCenterID: center.id, cloud: .all).rawValue)
-            }
-            view.gpuAvailability = offered.isEmpty ? nil : offered
-        }
-        return view
-    }
-    return .json(["dataCenters": views])
 }

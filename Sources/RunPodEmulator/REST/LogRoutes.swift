@@ -9,59 +9,58 @@ import NIOCore
 /// Then the stream follows the pod: new lines arrive as the pod advances, and the stream ends once the pod is
 /// terminated, EXITED or ERROR (after the lines written up to then). A running pod's stream stays open until the
 /// client goes away, or until a cut asked for with `RunningEmulator.dropLogStreams` closes the connection.
-func addLogRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore) {
+func addLogRoutes(to rest: RESTRouter) {
+    let core = rest.core
     let world = core.world
-    router.get("/v2/pods/{id}/logs") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        return try await core.rest("getPodLogs", request: request, context: context) { _ in
-            switch LogQuery.parse(request) {
-            case .failure(let reply): return reply
-            case .success(let query):
-                guard let pod = world.pod(id: id) else { return .problem(.notFound, detail: "pod not found") }
-                var reply = Reply(status: .ok)
-                reply.headers[.contentType] = "text/event-stream"
-                reply.headers[.cacheControl] = "no-cache"
-                reply.headers[.xAccelBuffering] = "no"
-                let pollInterval = Duration.milliseconds(Int(min(500, max(5, world.timeScale * 1000))))
-                let backfill = query.backfill(pod.logs)
-                let cutAfter = core.logDrops.take()
-                let channel = context.channel
-                reply.stream = ResponseBody { writer in
-                    var lastSequence = pod.logs.last?.sequence ?? 0
-                    var pending = backfill
-                    var budget = cutAfter
-                    var ended = [.exited, .error].contains(pod.status)
-                    var idlePolls = 0
-                    while true {
-                        // A cut sends exactly `budget` more events, then closes the connection without ending the body.
-                        let count = budget.map { min($0, pending.count) } ?? pending.count
-                        if count > 0 { try await writer.write(ByteBuffer(string: pending.prefix(count).map(sseEvent).joined())) }
-                        if let left = budget {
-                            budget = left - count
-                            if budget == 0 {
-                                try? await channel.close()
-                                throw DroppedLogStream()
-                            }
+    rest.on(.get, "/v2/pods/{id}/logs", "getPodLogs") { call in
+        let (request, context, id) = (call.request, call.context, call.parameter())
+        switch LogQuery.parse(request) {
+        case .failure(let reply): return reply
+        case .success(let query):
+            guard let pod = world.pod(id: id) else { return .notFound("pod") }
+            var reply = Reply(status: .ok)
+            reply.headers[.contentType] = "text/event-stream"
+            reply.headers[.cacheControl] = "no-cache"
+            reply.headers[.xAccelBuffering] = "no"
+            let pollInterval = Duration.milliseconds(Int(min(500, max(5, world.timeScale * 1000))))
+            let backfill = query.backfill(pod.logs)
+            let cutAfter = core.logDrops.take()
+            let channel = context.channel
+            reply.stream = ResponseBody { writer in
+                var lastSequence = pod.logs.last?.sequence ?? 0
+                var pending = backfill
+                var budget = cutAfter
+                var ended = [.exited, .error].contains(pod.status)
+                var idlePolls = 0
+                while true {
+                    // A cut sends exactly `budget` more events, then closes the connection without ending the body.
+                    let count = budget.map { min($0, pending.count) } ?? pending.count
+                    if count > 0 { try await writer.write(ByteBuffer(string: pending.prefix(count).map(sseEvent).joined())) }
+                    if let left = budget {
+                        budget = left - count
+                        if budget == 0 {
+                            try? await channel.close()
+                            throw DroppedLogStream()
                         }
-                        if ended { break }
-                        try await Task.sleep(for: pollInterval)
-                        // A client that hung up leaves the connection half-closed, and only a write finds out: so an
-                        // idle stream sends a blank line (an empty SSE event, which clients ignore) every 10 polls.
-                        // The failing write ends the stream, which would otherwise hold up a graceful shutdown.
-                        idlePolls = count > 0 ? 1 : idlePolls + 1
-                        if idlePolls % 10 == 0 { try await writer.write(ByteBuffer(string: "\n")) }
-                        // Terminated pods are read too, so the lines written up to the end (the error, the terminate)
-                        // still go out before the stream closes.
-                        guard let current = world.podIncludingTerminated(id: id) else { break }
-                        let fresh = current.logs.filter { $0.sequence > lastSequence }
-                        lastSequence = current.logs.last?.sequence ?? lastSequence
-                        pending = fresh.filter { query.source == nil || $0.source == query.source }
-                        ended = [.exited, .error, .terminated].contains(current.status)
                     }
-                    try await writer.finish(nil)
+                    if ended { break }
+                    try await Task.sleep(for: pollInterval)
+                    // A client that hung up leaves the connection half-closed, and only a write finds out: so an
+                    // idle stream sends a blank line (an empty SSE event, which clients ignore) every 10 polls.
+                    // The failing write ends the stream, which would otherwise hold up a graceful shutdown.
+                    idlePolls = count > 0 ? 1 : idlePolls + 1
+                    if idlePolls % 10 == 0 { try await writer.write(ByteBuffer(string: "\n")) }
+                    // Terminated pods are read too, so the lines written up to the end (the error, the terminate)
+                    // still go out before the stream closes.
+                    guard let current = world.podIncludingTerminated(id: id) else { break }
+                    let fresh = current.logs.filter { $0.sequence > lastSequence }
+                    lastSequence = current.logs.last?.sequence ?? lastSequence
+                    pending = fresh.filter { query.source == nil || $0.source == query.source }
+                    ended = [.exited, .error, .terminated].contains(current.status)
                 }
-                return reply
+                try await writer.finish(nil)
             }
+            return reply
         }
     }
 }

@@ -2,94 +2,93 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// REST v2 pod operations: createPod, listPods, getPod, deletePod, podAction.
-func addPodRoutes(to router: Router<EmulatorRequestContext>, core: EmulatorCore) {
-    let world = core.world
+/// REST v2 pod operations: createPod, listPods, getPod, updatePod, deletePod, podAction.
+///
+/// Cluster members are left out of `listPods` unless `includeClusterPods=true`, and the pod endpoints cannot change
+/// or delete them (409): their cluster owns them.
+func addPodRoutes(to rest: RESTRouter) {
+    let world = rest.core.world
 
-    router.post("/v2/pods") { request, context in
-        let body = try await request.body.collect(upTo: 1 << 20)
-        return try await core.rest("createPod", request: request, context: context) { key in
-            createPod(body: body, key: key, world: world)
+    rest.on(.post, "/v2/pods", "createPod") { call in createPod(call, world: world) }
+
+    rest.on(.get, "/v2/pods", "listPods") { call in
+        var include = false
+        if let text = call.query.get("includeClusterPods") {
+            guard let value = Bool(text) else { return .validationFailed(["query.includeClusterPods: expected boolean"]) }
+            include = value
+        }
+        let now = world.clock.now
+        return .json(PodList(pods: world.pods().filter { include || $0.cluster == nil }.map { PodView(record: $0, now: now) }))
+    }
+
+    rest.on(.get, "/v2/pods/{id}", "getPod") { call in
+        guard let pod = world.pod(id: call.parameter()) else { return .notFound("pod") }
+        return .json(PodView(record: pod, now: world.clock.now))
+    }
+
+    rest.on(.patch, "/v2/pods/{id}", "updatePod") { call in updatePod(call, world: world) }
+
+    rest.on(.delete, "/v2/pods/{id}", "deletePod") { call in
+        let id = call.parameter()
+        if let refusal = clusterRefusal(id, world: world, verb: "terminated") { return refusal }
+        do throws(WorldError) {
+            try world.terminate(id: id)
+            return .noContent
+        } catch {
+            return restProblem(error)
         }
     }
 
-    router.get("/v2/pods") { request, context in
-        try await core.rest("listPods", request: request, context: context) { _ in
-            let now = world.clock.now
-            return .json(PodList(pods: world.pods().map { PodView(record: $0, now: now) }))
-        }
-    }
-
-    router.get("/v2/pods/{id}") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        return try await core.rest("getPod", request: request, context: context) { _ in
-            guard let pod = world.pod(id: id) else { return .problem(.notFound, detail: "pod not found") }
-            return .json(PodView(record: pod, now: world.clock.now))
-        }
-    }
-
-    router.delete("/v2/pods/{id}") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        return try await core.rest("deletePod", request: request, context: context) { _ in
-            do throws(WorldError) {
-                try world.terminate(id: id)
-                return .noContent
-            } catch {
-                return restProblem(error)
-            }
-        }
-    }
-
-    router.post("/v2/pods/{id}/action") { request, context in
-        let id = context.parameters.get("id") ?? ""
-        let body = try await request.body.collect(upTo: 1 << 16)
-        return try await core.rest("podAction", request: request, context: context) { _ in
-            podAction(id: id, body: body, world: world)
-        }
-    }
+    rest.on(.post, "/v2/pods/{id}/action", "podAction") { call in podAction(call, world: world) }
 }
 
 struct PodList: Encodable {
     var pods: [PodView]
 }
 
-private func createPod(body: ByteBuffer, key: String, world: World) -> Reply {
-    guard let json = JSONValue.parse(Data(buffer: body)) else {
-        return .problem(.badRequest, detail: "request body is not valid JSON")
+/// 409 for a cluster member: the pod endpoints cannot modify or delete it.
+func clusterRefusal(_ id: String, world: World, verb: String) -> Reply? {
+    guard let cluster = world.pod(id: id)?.cluster else { return nil }
+    return .problem(.conflict, detail: "pod belongs to cluster \(cluster.clusterID) and cannot be \(verb) via the pod endpoints")
+}
+
+private func createPod(_ call: RESTCall, world: World) -> Reply {
+    let json: JSONValue
+    switch call.json() {
+    case .failure(let reply): return reply
+    case .success(let value): json = value
     }
     let violations = CreatePodValidation.contractViolations(json)
-    guard violations.isEmpty, let object = json.objectValue else {
-        return .problem(.unprocessableContent, detail: "Request validation failed.", errors: violations)
+    guard violations.isEmpty, var object = json.objectValue else { return .validationFailed(violations) }
+    if let templateID = object["templateId"]?.stringValue {
+        switch TemplateMerge.resolve(templateID, world: world) {
+        case .failure(let reply): return reply
+        case .success(let template): object = TemplateMerge.apply(template, to: object, forCreate: true)
+        }
+        if TemplateMerge.tooLarge(object) { return RESTGate.tooLarge }
     }
     if let rule = CreatePodValidation.ruleViolation(object) { return .problem(.badRequest, detail: rule) }
-    if object["templateId"] != nil { return .problem(.notFound, detail: "template not found") }
     guard CreatePodValidation.cudaConstraintAdmitsMachines(object) else { return .problem(.badRequest, detail: noCapacityMessage) }
     do throws(WorldError) {
-        let pod = try world.createPod(CreatePodValidation.creation(from: object), api: .rest, rawRequest: json, apiKey: key)
+        let pod = try world.createPod(CreatePodValidation.creation(from: object), api: .rest, rawRequest: json, apiKey: call.key)
         return .json(PodView(record: pod, now: world.clock.now), status: .created)
     } catch {
         return restProblem(error)
     }
 }
 
-private func podAction(id: String, body: ByteBuffer, world: World) -> Reply {
-    guard let json = JSONValue.parse(Data(buffer: body)) else {
-        return .problem(.badRequest, detail: "request body is not valid JSON")
+private func podAction(_ call: RESTCall, world: World) -> Reply {
+    let id = call.parameter()
+    let action: String
+    switch call.object(PodShapes.action) {
+    case .failure(let reply): return reply
+    case .success(let object): action = object["action"]?.stringValue ?? ""
     }
-    var errors: [String] = []
-    if let object = json.objectValue {
-        for key in object.keys.sorted() where key != "action" { errors.append("$: additional properties '\(key)' not allowed") }
-        if object["action"] == nil { errors.append("$: missing property 'action'") }
-        CreatePodValidation.expect(object, "action", "$.action", .enumeration(["start", "stop", "restart", "terminate"]), &errors)
-    } else {
-        errors.append("$: expected object, got \(json.typeName)")
-    }
-    guard errors.isEmpty, let action = json["action"]?.stringValue else {
-        return .problem(.unprocessableContent, detail: "Request validation failed.", errors: errors)
-    }
-    guard let pod = world.pod(id: id) else { return .problem(.notFound, detail: "pod not found") }
-    guard pod.status.actions.contains(action) else {
-        return .problem(.conflict, detail: "action '\(action)' is not valid for a pod in status \(pod.status.rawValue)")
+    guard let pod = world.pod(id: id) else { return .notFound("pod") }
+    if let refusal = clusterRefusal(id, world: world, verb: "modified") { return refusal }
+    guard PodView.actions(of: pod).contains(action) else {
+        let reason = pod.locked && ["stop", "restart"].contains(action) ? "the pod is locked" : "the pod is \(pod.status.rawValue)"
+        return .problem(.conflict, detail: "action '\(action)' is not valid: \(reason)")
     }
     do throws(WorldError) {
         let updated: PodRecord
@@ -117,5 +116,6 @@ func restProblem(_ error: WorldError) -> Reply {
     case .notFound: .problem(.notFound, detail: "pod not found")
     case .forbidden: .problem(.forbidden, detail: "access denied")
     case .conflict(let message): .problem(.conflict, detail: message)
+    case .missing(let message): .problem(.notFound, detail: message)
     }
 }

@@ -6,8 +6,13 @@ struct PodView: Encodable {
     let now: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, name, status, actions, image, args, disk, mounts, ports, env, registry, cloud, dataCenterId, cudaVersion
-        case ssh, template, cost, locked, runtime, createdAt, startedAt, globalNetworking, gpu
+        case id, name, status, actions, image, args, entrypoint, cmd, disk, mounts, ports, env, registry, cloud, dataCenterId, cudaVersion
+        case ssh, template, cost, locked, runtime, createdAt, startedAt, globalNetworking, gpu, cluster
+    }
+
+    /// The actions valid now: RunPod's table for the status, without stop and restart while the pod is locked.
+    static func actions(of record: PodRecord) -> [String] {
+        record.status.actions.filter { !(record.locked && ["stop", "restart"].contains($0)) }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -16,21 +21,24 @@ struct PodView: Encodable {
         try c.encode(record.id, forKey: .id)
         try c.encode(record.name, forKey: .name)
         try c.encode(record.status.rawValue, forKey: .status)
-        try c.encode(record.status.actions, forKey: .actions)
+        try c.encode(Self.actions(of: record), forKey: .actions)
         try c.encode(creation.image, forKey: .image)
+        // args as stored, with the exec-form arrays it stands for (RunPod's create-a-pod page, after 2026-08-18).
         try c.encode(creation.args ?? "", forKey: .args)
+        try c.encode(creation.entrypoint, forKey: .entrypoint)
+        try c.encode(creation.cmd, forKey: .cmd)
         try c.encode(max(1, creation.containerDiskGB ?? 50), forKey: .disk)
         try c.encode(MountsView(creation: creation), forKey: .mounts)
         try c.encode(creation.ports, forKey: .ports)
         try c.encode(Dictionary(creation.env.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }), forKey: .env)
-        try c.encodeNil(forKey: .registry)
+        try c.encode(creation.registry, forKey: .registry)
         try c.encode(record.cloud.rawValue, forKey: .cloud)
         try c.encode(record.dataCenterID, forKey: .dataCenterId)
         try c.encode("12.8", forKey: .cudaVersion)
         try c.encode(SSHView(record: record), forKey: .ssh)
         try c.encodeNil(forKey: .template)
         try c.encode((record.costPerHour * 1000).rounded() / 1000, forKey: .cost)
-        try c.encode(false, forKey: .locked)
+        try c.encode(record.locked, forKey: .locked)
         if record.status == .running {
             try c.encode(RuntimeView(record: record, now: now), forKey: .runtime)
         } else {
@@ -42,14 +50,42 @@ struct PodView: Encodable {
         } else {
             try c.encodeNil(forKey: .startedAt)
         }
-        try c.encode(["enabled": false], forKey: .globalNetworking)
-        try c.encode(GPUView(id: creation.gpuTypeID, count: creation.gpuCount), forKey: .gpu)
+        try c.encode(GlobalNetworkingView(record: record), forKey: .globalNetworking)
+        try c.encode(
+            GPUView(id: creation.gpuTypeID, count: creation.gpuCount, vcpuCount: record.vcpuCount, memory: record.memoryGB), forKey: .gpu)
+        if let cluster = record.cluster {
+            try c.encode(ClusterMemberView(id: cluster.clusterID, rank: cluster.rank, role: cluster.role, ip: cluster.ip), forKey: .cluster)
+        }
     }
 }
 
+/// `GpuConfig` on a pod, with what was allocated: `vcpuCount` and `memory` (GB) are totals for the pod.
 struct GPUView: Encodable {
     var id: String
     var count: Int
+    var vcpuCount: Int
+    var memory: Int
+}
+
+/// `PodCluster`.
+struct ClusterMemberView: Encodable {
+    var id: String
+    var rank: Int
+    var role: String?
+    var ip: String
+}
+
+/// `PodGlobalNetworking`: `ip` and `internalDns` only while enabled.
+struct GlobalNetworkingView: Encodable {
+    var enabled: Bool
+    var ip: String?
+    var internalDns: String?
+
+    init(record: PodRecord) {
+        enabled = record.globalNetworkIP != nil
+        ip = record.globalNetworkIP
+        internalDns = enabled ? "\(record.id).runpod.internal" : nil
+    }
 }
 
 /// `Mounts`: a network volume, or a host-local persistent volume (GraphQL `volumeInGb`), or nothing.

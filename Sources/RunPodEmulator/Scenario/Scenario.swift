@@ -27,13 +27,18 @@ public struct Scenario: Codable, Sendable, Hashable {
     public var faults: [FaultRule]
     /// Requests per minute per key on REST; nil means no limit (the headers still report a generous quota).
     public var rateLimitPerMinute: Int?
+    /// The account's registered SSH public keys (`startSsh` injects them as `PUBLIC_KEY`).
+    public var sshKeys: [String]
+    /// The public template catalog (`GET /v2/catalog/templates`), each with its `catalogSource`.
+    public var publicTemplates: [PodTemplate]
 
     /// Creates a scenario; every parameter defaults to the demo world.
     public init(
         seed: UInt64 = 42, dataCenters: [DataCenter] = DemoWorld.dataCenters, gpuTypes: [GPUType] = DemoWorld.gpuTypes,
         stock: [StockEntry] = DemoWorld.stock, networkVolumes: [NetworkVolume] = DemoWorld.networkVolumes,
         apiKeys: [APIKeySpec] = [], balance: Double = 250, timings: PodTimings = PodTimings(),
-        podFailures: [PodFailureRule] = [], faults: [FaultRule] = [], rateLimitPerMinute: Int? = nil
+        podFailures: [PodFailureRule] = [], faults: [FaultRule] = [], rateLimitPerMinute: Int? = nil,
+        sshKeys: [String] = [DemoSSHKey.publicKey], publicTemplates: [PodTemplate] = DemoWorld.publicTemplates
     ) {
         self.seed = seed
         self.dataCenters = dataCenters
@@ -46,6 +51,8 @@ public struct Scenario: Codable, Sendable, Hashable {
         self.podFailures = podFailures
         self.faults = faults
         self.rateLimitPerMinute = rateLimitPerMinute
+        self.sshKeys = sshKeys
+        self.publicTemplates = publicTemplates
     }
 
     /// The demo world: five data centers, seven GPU types, the launcher's default volume `rp-vol-comfyui01` in
@@ -59,6 +66,7 @@ public struct Scenario: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case seed, dataCenters, gpuTypes, stock, networkVolumes, apiKeys, balance, timings, podFailures, faults, rateLimitPerMinute
+        case sshKeys, publicTemplates
     }
 
     /// Decodes, defaulting any missing field to the demo world's.
@@ -76,5 +84,7 @@ public struct Scenario: Codable, Sendable, Hashable {
         podFailures = try c.decodeIfPresent([PodFailureRule].self, forKey: .podFailures) ?? d.podFailures
         faults = try c.decodeIfPresent([FaultRule].self, forKey: .faults) ?? d.faults
         rateLimitPerMinute = try c.decodeIfPresent(Int.self, forKey: .rateLimitPerMinute) ?? d.rateLimitPerMinute
+        sshKeys = try c.decodeIfPresent([String].self, forKey: .sshKeys) ?? d.sshKeys
+        publicTemplates = try c.decodeIfPresent([PodTemplate].self, forKey: .publicTemplates) ?? d.publicTemplates
     }
 }

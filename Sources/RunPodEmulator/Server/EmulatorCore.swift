@@ -13,6 +13,8 @@ final class EmulatorCore: Sendable {
     let rateLimiter: RateLimiter
     /// Log streams to cut mid-way (tests of `Last-Event-ID` resume).
     let logDrops = LogStreamDrops()
+    /// Every REST operation registered, for 405 answers and read-only keys.
+    let operations = RESTOperations()
     let logger: Logger
 
     init(options: EmulatorOptions, logger: Logger) {
@@ -21,9 +23,6 @@ final class EmulatorCore: Sendable {
         rateLimiter = RateLimiter(perMinute: options.scenario.rateLimitPerMinute)
         self.logger = logger
     }
-
-    /// REST operations that change the world, which read-only keys may not call.
-    static let mutatingOperations: Set<String> = ["createPod", "deletePod", "podAction"]
 
     /// Answers a REST v2 operation the way RunPod's edge does: count the call, inject faults, check the bearer token,
     /// count it against the key's quota, and put `RateLimit` / `RateLimit-Policy` on every authenticated answer.
@@ -42,7 +41,7 @@ final class EmulatorCore: Sendable {
             if !verdict.allowed {
                 reply = .problem(.tooManyRequests, detail: "rate limit exceeded for the minute window")
                 reply.headers[.retryAfter] = String(verdict.resetSeconds)
-            } else if spec.readOnly && Self.mutatingOperations.contains(operation) {
+            } else if spec.readOnly && operations.isMutating(operation) {
                 reply = .problem(.forbidden, detail: "access denied")
             } else {
                 reply = try await handler(key)

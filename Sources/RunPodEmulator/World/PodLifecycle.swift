@@ -27,6 +27,8 @@ struct PodSimulation: Sendable {
     var gpuCount: Int
     /// Length of the current boot's schedule once known, so a settled pod's reads skip rebuilding it.
     var scheduleLength: Int? = nil
+    /// What the pod has been billed, stretch by stretch (the last is open while it bills).
+    var spans: [CostSpan] = []
 }
 
 /// The start-up script of a pod, as RunPod and a ComfyUI image produce it. A pure function of the pod and the timings.

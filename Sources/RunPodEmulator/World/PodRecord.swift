@@ -74,16 +74,32 @@ public struct PodCreation: Sendable, Hashable {
     public var containerDiskGB: Int?
     /// Pod-local volume in GB (GraphQL `volumeInGb`).
     public var volumeGB: Int?
-    /// Whether SSH was requested.
+    /// Whether SSH was requested (injects `PUBLIC_KEY` from the account's registered keys).
     public var startSsh: Bool
-    /// Arguments for the entrypoint (REST `args`, GraphQL `dockerArgs`).
+    /// The stored start command (REST `args`, GraphQL `dockerArgs`); nil keeps the image's.
     public var args: String?
+    /// Exec-form ENTRYPOINT override (REST `entrypoint`); empty keeps the image's.
+    public var entrypoint: [String]
+    /// Exec-form CMD (REST `cmd`); empty keeps the image's.
+    public var cmd: [String]
+    /// Container registry credential id for a private image.
+    public var registry: String?
+    /// Whether JupyterLab was requested (injects `JUPYTER_PASSWORD`).
+    public var startJupyter: Bool
+    /// Whether global networking is wanted (applied at create, and at the next start after a change).
+    public var globalNetworking: Bool
+    /// Placement filter: lowest acceptable host RAM per GPU, GB.
+    public var minRAMPerGPU: Int?
+    /// Placement filter: lowest acceptable vCPUs per GPU.
+    public var minVCPUsPerGPU: Int?
 
-    /// Creates a pod request.
+    /// Creates a pod request. With `args` but no arrays, `entrypoint` and `cmd` are what `args` stands for.
     public init(
         name: String, image: String, gpuTypeID: String, gpuCount: Int = 1, cloud: CloudType = .secure,
         dataCenterIDs: [String] = [], networkVolumeID: String? = nil, mountPath: String? = nil, ports: [String] = [],
-        env: [EnvVar] = [], containerDiskGB: Int? = nil, volumeGB: Int? = nil, startSsh: Bool = false, args: String? = nil
+        env: [EnvVar] = [], containerDiskGB: Int? = nil, volumeGB: Int? = nil, startSsh: Bool = false, args: String? = nil,
+        entrypoint: [String] = [], cmd: [String] = [], registry: String? = nil, startJupyter: Bool = false,
+        globalNetworking: Bool = false, minRAMPerGPU: Int? = nil, minVCPUsPerGPU: Int? = nil
     ) {
         self.name = name
         self.image = image
@@ -99,6 +115,27 @@ public struct PodCreation: Sendable, Hashable {
         self.volumeGB = volumeGB
         self.startSsh = startSsh
         self.args = args
+        self.entrypoint = entrypoint
+        self.cmd = cmd
+        self.registry = registry
+        self.startJupyter = startJupyter
+        self.globalNetworking = globalNetworking
+        self.minRAMPerGPU = minRAMPerGPU
+        self.minVCPUsPerGPU = minVCPUsPerGPU
+        if let args, entrypoint.isEmpty, cmd.isEmpty, let parsed = ContainerCommand.parse(args: args) {
+            self.entrypoint = parsed.entrypoint
+            self.cmd = parsed.cmd
+        }
+    }
+
+    /// The start command in all three spellings.
+    public var command: ContainerCommand {
+        get { ContainerCommand(args: args ?? "", entrypoint: entrypoint, cmd: cmd) }
+        set {
+            args = newValue.args.isEmpty ? nil : newValue.args
+            entrypoint = newValue.entrypoint
+            cmd = newValue.cmd
+        }
     }
 }
 
@@ -176,6 +213,14 @@ public struct PodRecord: Sendable, Hashable {
     public var logs: [LogLine]
     /// Why the pod is in ERROR/EXITED, if something went wrong.
     public var lastError: String?
+    /// Locked pods cannot be stopped or restarted (REST `locked`, set by PATCH).
+    public var locked = false
+    /// Cluster membership, for pods a cluster created.
+    public var cluster: ClusterMembership? = nil
+    /// Variables the provisioner added to the container (`PUBLIC_KEY`, `JUPYTER_PASSWORD`); never in `env` answers.
+    public var injectedEnv: [EnvVar] = []
+    /// The pod's global-networking address while enabled.
+    public var globalNetworkIP: String? = nil
 
     /// Cost per hour now: the price while the pod holds GPUs, 0 once EXITED or TERMINATED (RunPod's `cost`).
     public var costPerHour: Double {
@@ -209,6 +254,20 @@ public enum WorldError: Error, Sendable, Equatable {
     case forbidden
     /// Not valid in the pod's current state (REST 409); the message says why.
     case conflict(String)
+    /// A referenced resource other than the pod is unknown (REST 404); the message says which.
+    case missing(String)
+}
+
+/// A pod's membership in a cluster (REST `PodCluster`).
+public struct ClusterMembership: Sendable, Hashable {
+    /// The cluster's id.
+    public var clusterID: String
+    /// Node rank; 0 is the entry node.
+    public var rank: Int
+    /// `SLURM_CONTROLLER`, `SLURM_COMPUTE`, `RAY_HEAD` or `RAY_WORKER`; nil for TRAINING and APPLICATION clusters.
+    public var role: String?
+    /// Address on the cluster's overlay network.
+    public var ip: String
 }
 
 /// RunPod's no-capacity message, word for word (REST `detail`, GraphQL `errors[0].message`).

@@ -14,13 +14,13 @@ final class World: Sendable {
     let clock: any EmulatorClock
     /// Multiplies every scenario delay (0.001 turns a 90-second start into 90 ms).
     let timeScale: Double
-    fileprivate let state: Mutex<WorldState>
+    let state: Mutex<WorldState>
 
     /// Builds the world a scenario describes; `apiKeys` are accepted in addition to the scenario's keys.
     init(scenario: Scenario, apiKeys: [String], clock: any EmulatorClock = SystemEmulatorClock(), timeScale: Double = 1) {
         self.clock = clock
         self.timeScale = timeScale
-        state = Mutex(WorldState(scenario: scenario, apiKeys: apiKeys))
+        state = Mutex(WorldState(scenario: scenario, apiKeys: apiKeys, now: clock.now))
     }
 
     // MARK: Pods
@@ -112,7 +112,7 @@ final class World: Sendable {
         }
     }
 
-    private func mutate(
+    func mutate(
         id: String, _ body: (inout WorldState, Date, Double) throws(WorldError) -> Void
     ) throws(WorldError) -> PodRecord {
         let (now, scale) = (clock.now, timeScale)

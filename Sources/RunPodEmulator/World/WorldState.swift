@@ -22,8 +22,22 @@ struct WorldState: Sendable {
     var podOrder: [String] = []
     var calls: [String: Int] = [:]
     var random: SeededRandom
+    /// When the world began (scenario volumes bill from then).
+    var startedAt: Date
+    /// The account's registered SSH public keys (`PUT /v2/account/ssh-keys`).
+    var sshKeys: [String]
+    /// The account's own templates, oldest first.
+    var templates: [PodTemplate] = []
+    /// The public template catalog.
+    var publicTemplates: [PodTemplate]
+    var registries: [RegistryCredential] = []
+    var delegations: [ECRDelegation] = []
+    var clusters: [ClusterRecord] = []
+    var endpoints: [ServerlessEndpoint] = []
+    /// Every network volume's billable life, deleted ones too.
+    var volumeLives: [VolumeLife] = []
 
-    init(scenario: Scenario, apiKeys: [String]) {
+    init(scenario: Scenario, apiKeys: [String], now: Date) {
         dataCenters = scenario.dataCenters
         gpuTypes = scenario.gpuTypes
         gpuTypeByID = Dictionary(scenario.gpuTypes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -41,90 +55,15 @@ struct WorldState: Sendable {
         timings = scenario.timings
         failureRules = scenario.podFailures
         random = SeededRandom(seed: scenario.seed)
+        startedAt = now
+        sshKeys = scenario.sshKeys
+        publicTemplates = scenario.publicTemplates
+        volumeLives = scenario.networkVolumes.map { VolumeLife(id: $0.id, type: $0.type, size: $0.size, start: now) }
     }
 
     func free(gpuTypeID: String, dataCenterID: String, cloud: CloudType) -> Int {
         let clouds: [CloudType] = cloud == .all ? [.secure, .community] : [cloud]
         return clouds.reduce(0) { $0 + (stock[StockKey(dataCenterID: dataCenterID, gpuTypeID: gpuTypeID, cloud: $1)] ?? 0) }
-    }
-
-    // MARK: Create
-
-    mutating func createPod(
-        _ request: PodCreation, api: API, rawRequest: JSONValue, apiKey: String?, now: Date, timeScale: Double
-    ) throws(WorldError) -> PodRecord {
-        if let apiKey, let spec = keys[apiKey] {
-            if spec.readOnly || spec.forbiddenGpuTypeIds.contains(request.gpuTypeID) { throw .forbidden }
-        }
-        guard let gpu = gpuTypeByID[request.gpuTypeID] else {
-            throw .invalid("GPU type '\(request.gpuTypeID)' does not exist")
-        }
-        guard request.gpuCount >= 1 else { throw .invalid("gpu count must be at least 1") }
-        if request.gpuCount > gpu.maxCount(in: request.cloud) {
-            throw .invalid("gpu count \(request.gpuCount) exceeds the maximum of \(gpu.maxCount(in: request.cloud)) for \(gpu.id)")
-        }
-        for id in request.dataCenterIDs where !dataCenters.contains(where: { $0.id == id }) {
-            throw .invalid("data center '\(id)' does not exist")
-        }
-        var centers = request.dataCenterIDs.isEmpty ? dataCenters.map(\.id) : request.dataCenterIDs
-        var clouds: [CloudType] = request.cloud == .all ? [.secure, .community] : [request.cloud]
-        if let volumeID = request.networkVolumeID {
-            guard let volume = networkVolumes.first(where: { $0.id == volumeID }) else {
-                throw .invalid("network volume '\(volumeID)' does not exist")
-            }
-            if request.cloud == .community {
-                throw .invalid("network volumes are only available on Secure Cloud; cloud must be SECURE")
-            }
-            if !request.dataCenterIDs.isEmpty && !request.dataCenterIDs.contains(volume.dataCenterId) {
-                throw .invalid(
-                    "network volume '\(volumeID)' is in data center \(volume.dataCenterId), which is not in dataCenterIds")
-            }
-            // RunPod pins a pod with a network volume to the volume's data center, on Secure Cloud.
-            centers = [volume.dataCenterId]
-            clouds = [.secure]
-        }
-        let price = gpu.price(in: clouds[0]) * Double(request.gpuCount)
-        if balance < price { throw .insufficientBalance }
-
-        if request.dataCenterIDs.isEmpty && request.networkVolumeID == nil {
-            // With no preference the scheduler picks where most GPUs are free.
-            centers.sort { free(gpuTypeID: gpu.id, dataCenterID: $0, cloud: .all) > free(gpuTypeID: gpu.id, dataCenterID: $1, cloud: .all) }
-        }
-        var placement: StockKey?
-        search: for cloud in clouds {
-            for center in centers {
-                let key = StockKey(dataCenterID: center, gpuTypeID: gpu.id, cloud: cloud)
-                if (stock[key] ?? 0) >= request.gpuCount {
-                    placement = key
-                    break search
-                }
-            }
-        }
-        guard let placement else { throw .noCapacity }
-        stock[placement, default: 0] -= request.gpuCount
-
-        var id = random.identifier()
-        while pods[id] != nil { id = random.identifier() }
-        let machineID = random.identifier(length: 12)
-        let failure = takeFailure(for: request)
-        let record = PodRecord(
-            id: id, name: request.name, creation: request, status: .provisioning, desiredStatus: "RUNNING",
-            cloud: placement.cloud, dataCenterID: placement.dataCenterID, machineID: machineID,
-            podHostID: "\(id)-\(String(machineID.prefix(8)))", vcpuCount: gpu.vcpuPerGPU * request.gpuCount,
-            memoryGB: gpu.memoryPerGPUGB * request.gpuCount, pricePerHour: gpu.price(in: placement.cloud) * Double(request.gpuCount),
-            createdAt: now, lastStatusChange: now, startedAt: nil, terminatedAt: nil, appReady: false, runtimePorts: [],
-            api: api, rawRequest: rawRequest, logs: [], lastError: nil)
-        pods[id] = PodSimulation(
-            record: record, failure: failure, bootAt: now, bootKind: .fresh, applied: 0, holdsStock: true, gpuCount: request.gpuCount)
-        podOrder.append(id)
-        advance(id: id, now: now, timeScale: timeScale)
-        return pods[id]?.record ?? record
-    }
-
-    private mutating func takeFailure(for request: PodCreation) -> PodFailureMode? {
-        guard let index = failureRules.firstIndex(where: { $0.matches(request) }) else { return nil }
-        if let times = failureRules[index].times { failureRules[index].times = times - 1 }
-        return failureRules[index].mode
     }
 
     // MARK: Lifecycle
@@ -159,6 +98,7 @@ struct WorldState: Sendable {
     }
 
     private mutating func setStatus(_ status: PodStatus, at time: Date, on pod: inout PodSimulation) {
+        pod.bill(from: time, status: status)
         pod.record.status = status
         pod.record.lastStatusChange = time
         switch status {
@@ -208,6 +148,7 @@ struct WorldState: Sendable {
         guard [.provisioning, .starting, .running].contains(pod.record.status) else {
             throw .conflict("pod is \(pod.record.status.rawValue); stop is valid only while PROVISIONING, STARTING or RUNNING")
         }
+        if pod.record.locked { throw .conflict("pod is locked; unlock it (PATCH locked: false) before stopping it") }
         appendLog(source: "system", line: "stop container", at: now, to: &pod.record)
         setStatus(.exited, at: now, on: &pod)
         pods[id] = pod
@@ -233,6 +174,7 @@ struct WorldState: Sendable {
         pod.record.pricePerHour = perGPU * Double(count)
         pod.record.desiredStatus = "RUNNING"
         pod.record.lastError = nil
+        applyGlobalNetworking(to: &pod)
         pod.bootAt = now
         pod.bootKind = .fresh
         pod.applied = 0
@@ -249,6 +191,8 @@ struct WorldState: Sendable {
         guard pod.record.status == .running else {
             throw .conflict("pod is \(pod.record.status.rawValue); restart is valid only while RUNNING")
         }
+        if pod.record.locked { throw .conflict("pod is locked; unlock it (PATCH locked: false) before restarting it") }
+        applyGlobalNetworking(to: &pod)
         pod.bootAt = now
         pod.bootKind = .restart
         pod.applied = 0
@@ -256,6 +200,15 @@ struct WorldState: Sendable {
         pod.record.appReady = false
         pods[id] = pod
         advance(id: id, now: now, timeScale: timeScale)
+    }
+
+    /// A `globalNetworking` change takes effect at the next start or restart.
+    private mutating func applyGlobalNetworking(to pod: inout PodSimulation) {
+        if pod.record.creation.globalNetworking && pod.record.globalNetworkIP == nil {
+            pod.record.globalNetworkIP = globalNetworkAddress()
+        } else if !pod.record.creation.globalNetworking {
+            pod.record.globalNetworkIP = nil
+        }
     }
 
     mutating func loseMachine(id: String, now: Date) throws(WorldError) {
