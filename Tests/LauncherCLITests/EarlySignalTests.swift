@@ -1,6 +1,7 @@
 import Foundation
 import PodLauncher
 import RunPodEmulator
+import TestSupport
 import Testing
 
 #if canImport(Darwin)
@@ -58,7 +59,7 @@ struct EarlySignalTests {
             let (result, signalled) = await launcher.result()
             #expect(!signalled, "killed by the signal's default action: \(result.stderr)")
             #expect(result.status == 130, "\(result.stderr)")
-            if moment != .whileCreating { #expect(await EndToEndTests.alivePods(emulator).isEmpty, "\(result.stderr)") }
+            if moment != .whileCreating { #expect(await alivePods(emulator).isEmpty, "\(result.stderr)") }
             switch moment {
             case .whileCreating:
                 // The emulator, like RunPod, still applies a create whose client went away. Once it has, that pod
@@ -66,7 +67,7 @@ struct EarlySignalTests {
                 let applied = await eventually { await emulator.state().pods.count >= 1 }
                 #expect(applied)
                 #expect(await emulator.state().pods.count == 1)
-                #expect(await EndToEndTests.alivePods(emulator).isEmpty, "\(result.stderr)")
+                #expect(await alivePods(emulator).isEmpty, "\(result.stderr)")
             case .rightAfterStart, .whileProvisioning, .whileProbing:
                 break
             }
@@ -89,11 +90,11 @@ struct EarlySignalTests {
             let (result, signalled) = await waiter.result()
             #expect(!signalled)
             #expect(result.status == 130, "\(result.stderr)")
-            #expect(await EndToEndTests.alivePods(emulator).map(\.id) == [id])
+            #expect(await alivePods(emulator).map(\.id) == [id])
 
             let terminate = try await Binary.run(["terminate", id], environment: environment)
             #expect(terminate.status == 0)
-            #expect(await EndToEndTests.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PodLauncher
 import RunPodEmulator
+import TestSupport
 import Testing
 
 /// The built binary, run as a user would, against an in-process emulator it reaches through environment variables.
@@ -12,10 +13,6 @@ struct EndToEndTests {
             "RUNPOD_API_BASE_URL": emulator.baseURL.absoluteString, "RUNPOD_API_KEY": key ?? emulator.apiKey,
             "RUNPOD_LAUNCHER_PROXY_URL": emulator.proxyURLTemplate,
         ]
-    }
-
-    static func alivePods(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
-        await emulator.state().pods.filter(\.alive)
     }
 
     @Test("launch --json prints the ready pod; status shows it; terminate removes it")
@@ -43,7 +40,7 @@ struct EndToEndTests {
             let terminate = try await Binary.run(["terminate", id], environment: environment)
             #expect(terminate.status == 0, "\(terminate.stderr)")
             #expect(terminate.stdout == "\(id)\n")
-            #expect(await Self.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
 
             let gone = try await Binary.run(["status", id], environment: environment)
             #expect(gone.status == 64)
@@ -79,7 +76,7 @@ struct EndToEndTests {
             #expect(result.stderr.contains("No capacity"))
             #expect(result.stderr.contains("NVIDIA A40"))
             #expect(result.stdout.isEmpty)
-            #expect(await Self.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -110,7 +107,7 @@ struct EndToEndTests {
             #expect(result.status == 70, "\(result.stderr)")
             #expect((try jsonObject(result.stdout)["error"] as? [String: String])?["kind"] == "podFailed")
             #expect(await emulator.state().pods.count == 1)
-            #expect(await Self.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -123,7 +120,7 @@ struct EndToEndTests {
             let document = try jsonObject(result.stdout)
             #expect((document["error"] as? [String: String])?["kind"] == "timedOut")
             #expect(document["podId"] == nil, "a terminated pod is not reported as one that may bill")
-            #expect(await Self.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -133,7 +130,7 @@ struct EndToEndTests {
             await emulator.addPodFailure(PodFailureRule(mode: .stuckProvisioning))
             let result = try await Binary.run(["launch", "--timeout", "0.3", "--keep-on-failure", "--json"], environment: Self.environment(emulator))
             #expect(result.status == 124)
-            let alive = await Self.alivePods(emulator)
+            let alive = await alivePods(emulator)
             #expect(alive.count == 1)
             #expect(try jsonObject(result.stdout)["podId"] as? String == alive.first?.id)
             #expect(result.stderr.contains("runpod-launcher terminate \(alive.first?.id ?? "?")"))
@@ -152,7 +149,7 @@ struct EndToEndTests {
             #expect(result.status == 130, "\(result.stderr)")
             #expect(result.stderr.contains("terminated (confirmed gone)"))
             #expect(await emulator.state().pods.count == 1)
-            #expect(await Self.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 

@@ -39,10 +39,12 @@ struct ExitStatusTests {
         Mapping(error: .rejected(apiError(.http(status: 422))), status: 64, kind: "rejected"),
         Mapping(error: .rejected(apiError(.http(status: 409))), status: 69, kind: "rejected"),
         Mapping(
-            error: LauncherError(.configuration(ProfileError(path: "/tmp/profiles.toml", line: 3, key: "comfyui.gpu-count", message: "not a number"))),
+            error: LauncherError(
+                .configuration(ProfileError(path: "/tmp/profiles.toml", line: 3, key: "comfyui.gpu-count", message: "not a number"))),
             status: 78, kind: "config"),
         Mapping(
-            error: LauncherError(.limitExceeded(PodLimitExceeded(limit: .lifetime(.seconds(60)), podID: "p1", elapsed: .seconds(61), costPerHour: 0.5))),
+            error: LauncherError(
+                .limitExceeded(PodLimitExceeded(limit: .lifetime(.seconds(60)), podID: "p1", elapsed: .seconds(61), costPerHour: 0.5))),
             status: 124, kind: "limitExceeded"),
         Mapping(
             error: LauncherError(

@@ -3,6 +3,7 @@ import LauncherCLI
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 /// Matrix cells through the CLI in-process, for a single pod and for `--count 3`, for what only the CLI shows: the

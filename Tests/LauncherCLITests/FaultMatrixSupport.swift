@@ -3,7 +3,6 @@ import LauncherCLI
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
-import Synchronization
 import TestSupport
 import Testing
 
@@ -126,7 +125,7 @@ struct MatrixRig {
 
     let emulator: RunningEmulator
     let clock = SkippingClock()
-    let events = MatrixEventLog()
+    let events = EventLog()
 
     func launcher(createRetries: Int = 4) -> RunPodLauncher {
         let retry = RetryPolicy.exponential(maxAttempts: 4, base: .milliseconds(100), cap: .seconds(1), maxTotal: .seconds(20), jitter: false)
@@ -151,13 +150,6 @@ struct MatrixRig {
             return Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         }
     }
-}
-
-/// Every event a launcher emitted, in order.
-final class MatrixEventLog: Sendable {
-    private let list = Mutex<[LaunchEvent]>([])
-    var handler: RunPodLauncher.EventHandler { { [self] event in list.withLock { $0.append(event) } } }
-    var events: [LaunchEvent] { list.withLock { $0 } }
 }
 
 /// The emulator options every matrix cell starts with: an ephemeral port and time ×0.001 (a 90 s start is 90 ms).

@@ -159,10 +159,11 @@ struct FaultMatrixTests {
             }
             if cell.step == .probe, cell.expected == .exit(.timedOut) {
                 // The pods ran and their app port was probed before the timeout: the probes' answers decided it.
-                let probed = Set(rig.events.events.compactMap { event -> String? in
-                    if case .probing(let podID, _, _) = event { return podID }
-                    return nil
-                })
+                let probed = Set(
+                    rig.events.events.compactMap { event -> String? in
+                        if case .probing(let podID, _, _) = event { return podID }
+                        return nil
+                    })
                 #expect(probed.count == cell.count, "timed out before every pod was probed: the cell proves nothing")
             }
             if let failure, case .exit(let status) = cell.expected, status != .timedOut {

@@ -1,17 +1,14 @@
 import Foundation
 import PodLauncher
 import RunPodEmulator
+import TestSupport
 import Testing
 
 /// `launch --count N` and `run --count N` against the emulator: every pod listed, every pod cleaned up.
-@Suite("fleet commands against the emulator")
+@Suite("launch and run --count N against the emulator")
 struct FleetCommandTests {
     static func environment(_ emulator: RunningEmulator) -> [String: String] {
         EndToEndTests.environment(emulator)
-    }
-
-    static func alive(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
-        await emulator.state().pods.filter(\.alive)
     }
 
     @Test("launch --count 3 --json lists every pod, ready and named NAME-1…3, and leaves them running")
@@ -27,13 +24,13 @@ struct FleetCommandTests {
             #expect(document["requested"] as? Int == 3)
             #expect((document["failed"] as? [Any])?.isEmpty == true)
             let ids = pods.compactMap { $0["id"] as? String }
-            #expect(Set(ids) == Set(await Self.alive(emulator).map(\.id)))
+            #expect(Set(ids) == Set(await alivePods(emulator).map(\.id)))
             #expect(result.stderr.contains("3/3 ready"))
             #expect(result.stderr.contains("runpod-launcher terminate \(ids.joined(separator: " "))"))
 
             let terminate = try await runInProcess(["terminate"] + ids, environment: Self.environment(emulator))
             #expect(terminate.status == 0)
-            #expect(await Self.alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -45,17 +42,19 @@ struct FleetCommandTests {
                 ["launch", "--count", "3", "--name", "batch", "--gpu", "NVIDIA RTX A5000", "--json"], environment: Self.environment(emulator))
             #expect(result.status == 70, "\(result.stderr)")
             #expect((try jsonObject(result.stdout)["error"] as? [String: Any])?["kind"] as? String == "podFailed")
-            #expect(result.stderr.contains("the fleet created (confirmed gone)"))
-            #expect(await !emulator.state().pods.isEmpty)
-            #expect(await Self.alive(emulator).isEmpty)
+            let created = await emulator.state().pods
+            #expect(!created.isEmpty)
+            let said = created.count == 1 ? "Pod \(created[0].id) was terminated." : "Terminated the \(created.count) pods it created."
+            #expect(result.stderr.contains(said), "\(result.stderr)")
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
-    @Test("a failed fleet whose cleanup cannot terminate lists every pod it left in the --json error (podIds), not only on stderr")
+    @Test("a failed --count launch whose cleanup cannot terminate lists every pod it left in the --json error (podIds), not only on stderr")
     func leftPodsInJSON() async throws {
         try await withEmulator { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails, namePrefix: "batch-2", times: 1))
-            // RunPod refuses every terminate: the fleet fails and its cleanup leaves all three pods billing.
+            // RunPod refuses every terminate: the launch fails and its cleanup leaves all three pods billing.
             await emulator.setFaults([FaultRule(operation: "deletePod", kind: .serverError(status: 403))])
             let result = try await runInProcess(
                 ["launch", "--count", "3", "--name", "batch", "--gpu", "NVIDIA RTX A5000", "--json"], environment: Self.environment(emulator))
@@ -65,7 +64,7 @@ struct FleetCommandTests {
             let left = try #require(document["podIds"] as? [String], "no podIds in \(result.stdout)")
             let created = await emulator.state().pods.map(\.id)
             #expect(left.count == 3 && Set(left) == Set(created), "left \(left), created \(created)")
-            #expect(Set(left) == Set(await Self.alive(emulator).map(\.id)))
+            #expect(Set(left) == Set(await alivePods(emulator).map(\.id)))
             #expect(document["podId"] as? String == left.last)
             #expect(left.allSatisfy { result.stderr.contains($0) }, "stderr names them too: \(result.stderr)")
             await emulator.setFaults([])
@@ -91,28 +90,32 @@ struct FleetCommandTests {
         }
     }
 
-    @Test("Ctrl-C during a fleet launch terminates every pod it created and exits 130")
+    @Test("Ctrl-C during a --count launch terminates every pod it created and exits 130")
     func interrupt() async throws {
         try await withEmulator { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .stuckProvisioning))
             let running = try Binary.start(
                 ["launch", "--count", "4", "--concurrency", "2", "--gpu", "NVIDIA RTX A5000", "--timeout", "60"],
                 environment: Self.environment(emulator))
-            let created = await eventually { await emulator.state().pods.count >= 2 }
-            #expect(created)
+            let started = await eventually { await emulator.state().pods.count >= 2 }
+            #expect(started)
             running.interrupt()
             let result = await running.result()
             #expect(result.status == 130, "\(result.stderr)")
-            #expect(result.stderr.contains("the fleet created (confirmed gone)"))
-            #expect(await Self.alive(emulator).isEmpty, "\(result.stderr)")
+            let created = await emulator.state().pods
+            #expect(created.count >= 2)
+            for pod in created { #expect(result.stderr.contains("pod \(pod.id) terminated (confirmed gone)"), "\(result.stderr)") }
+            #expect(await alivePods(emulator).isEmpty, "\(result.stderr)")
         }
     }
 
     @Test(
-        "fleet flags that cannot work are usage errors (64) before any request",
+        "--count flags that cannot work together are usage errors (64) before any pod is created",
         arguments: [
-            ["launch", "--count", "0"], ["launch", "--count", "3", "--min-ready", "4"], ["launch", "--count", "2", "--no-wait"],
-            ["launch", "--concurrency", "0", "--count", "2"], ["run", "--count", "2", "--min-ready", "3", "--", "true"],
+            ["launch", "--count", "0"], ["launch", "--count", "3", "--min-ready", "4"], ["launch", "--concurrency", "0", "--count", "2"],
+            ["run", "--count", "2", "--min-ready", "3", "--", "true"], ["launch", "--concurrency", "2"],
+            ["launch", "--count", "2", "--no-wait", "--keep-on-failure"], ["launch", "--count", "2", "--no-wait", "--max-cost", "1"],
+            ["launch", "--count", "2", "--no-wait", "--max-lifetime", "2h"], ["launch", "--count", "2", "--no-wait", "--timeout", "30"],
         ])
     func usage(arguments: [String]) async throws {
         try await withEmulator { emulator in
@@ -124,7 +127,7 @@ struct FleetCommandTests {
 }
 
 /// `launch --count N` keeps the ledger like `launch`: one record per pod it leaves running, released when it exits.
-@Suite("fleet commands and the pod ledger")
+@Suite("launch --count and the pod ledger")
 struct FleetLedgerCommandTests {
     @Test("launch --count 2 --json leaves two released records (list --mine: kept, not orphaned by a crash); terminate removes them")
     func fleetLaunchRecordsItsPods() async throws {
@@ -150,7 +153,7 @@ struct FleetLedgerCommandTests {
             let terminate = try await runInProcess(["terminate"] + ids, environment: environment)
             #expect(terminate.status == 0, "\(terminate.stderr)")
             #expect(ledger.load().records.isEmpty)
-            #expect(await FleetCommandTests.alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 }

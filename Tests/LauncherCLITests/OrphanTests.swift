@@ -2,6 +2,7 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 @testable import LauncherCLI
@@ -47,7 +48,7 @@ struct OrphanTests {
             #expect(record.owner.pid == launcher.pid)
             #expect(record.apiHost == PodLedgerRecord.apiHost(of: emulator.baseURL))
             #expect(record.releasedAt == nil)
-            #expect(await EndToEndTests.alivePods(emulator).map(\.id) == [pod.id])
+            #expect(await alivePods(emulator).map(\.id) == [pod.id])
             // The key never reaches the ledger.
             let files = try FileManager.default.contentsOfDirectory(at: ledger.podsDirectory, includingPropertiesForKeys: nil)
             for file in files { #expect(!(try String(contentsOf: file, encoding: .utf8)).contains(emulator.apiKey)) }
@@ -69,7 +70,7 @@ struct OrphanTests {
             #expect(terminate.status == 0, "\(terminate.stderr)")
             #expect(terminate.stdout == "\(pod.id)\n")
             #expect(terminate.stderr.contains("terminated 1 pod(s), each confirmed gone"))
-            #expect(await EndToEndTests.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
             #expect(ledger.load().records.isEmpty)
         }
     }
@@ -116,7 +117,7 @@ struct OrphanTests {
             #expect(dryRun.status == 0, "\(dryRun.stderr)")
             #expect(dryRun.stdout == "\(stranger.id)\n")
             #expect(dryRun.stderr.contains("dry run: would terminate 1 pod(s)"))
-            #expect(await EndToEndTests.alivePods(emulator).count == 2, "a dry run terminates nothing")
+            #expect(await alivePods(emulator).count == 2, "a dry run terminates nothing")
 
             let first = try await runInProcess(["terminate", "--all-mine", "--json"], environment: environment)
             #expect(first.status == 0, "\(first.stderr)")
@@ -126,12 +127,12 @@ struct OrphanTests {
             #expect(skipped.first?["id"] as? String == owned.id)
             #expect(skipped.first?["reason"] as? String == "ownedByLiveLauncher")
             #expect(first.stderr.contains("--include-owned"))
-            #expect(await EndToEndTests.alivePods(emulator).map(\.id) == [owned.id])
+            #expect(await alivePods(emulator).map(\.id) == [owned.id])
 
             let second = try await runInProcess(["terminate", "--all-mine", "--include-owned"], environment: environment)
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout == "\(owned.id)\n")
-            #expect(await EndToEndTests.alivePods(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
             #expect(ledger.load().records.isEmpty)
         }
     }
@@ -155,7 +156,7 @@ struct OrphanTests {
             #expect(result.stdout == "\(oldID)\n")
             #expect(result.stderr.contains("skipping \(youngID) (brand-new)"))
             #expect(result.stderr.contains("younger than --older-than 2h"))
-            #expect(await EndToEndTests.alivePods(emulator).map(\.id) == [youngID])
+            #expect(await alivePods(emulator).map(\.id) == [youngID])
         }
     }
 

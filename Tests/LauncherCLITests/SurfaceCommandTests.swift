@@ -1,6 +1,7 @@
 import Foundation
 import PodLauncher
 import RunPodEmulator
+import TestSupport
 import Testing
 
 /// `launch`/`run` with profiles, limits, capacity waits and pod-side deadlines, and `profiles`, run in-process against
@@ -20,10 +21,6 @@ struct SurfaceCommandTests {
         return url.path
     }
 
-    static func alive(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
-        await emulator.state().pods.filter(\.alive)
-    }
-
     @Test("run --max-lifetime: COMMAND is stopped, the pod terminated, exit 124 saying which limit, time and cost")
     func runMaxLifetime() async throws {
         try await withEmulator { emulator in
@@ -35,7 +32,7 @@ struct SurfaceCommandTests {
             #expect(result.stderr.contains("so far at $0.400/h"))
             #expect(result.stderr.contains("was terminated"))
             #expect(ContinuousClock.now - started < .seconds(60))
-            #expect(await Self.alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -46,7 +43,7 @@ struct SurfaceCommandTests {
                 ["run", "--gpu", "NVIDIA H100 80GB HBM3", "--max-cost", "0.0003", "--", "sleep", "30"], environment: try Self.environment(emulator))
             #expect(result.status == 124, "\(result.stderr)")
             #expect(result.stderr.contains("reached its max cost of $0.0003"), "\(result.stderr)")
-            #expect(await Self.alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -75,7 +72,7 @@ struct SurfaceCommandTests {
             let costs = try #require(try jsonObject(result.stdout)["costs"] as? [String: [String: Double]])
             #expect(costs[id]?["costPerHr"] == 0.4)
             #expect((costs[id]?["ranSeconds"] ?? -1) >= 0)
-            #expect(await Self.alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 

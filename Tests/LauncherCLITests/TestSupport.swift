@@ -140,16 +140,6 @@ final class OutputBuffers: Sendable {
     let buffers = Mutex<(out: Data, err: Data)>((Data(), Data()))
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes (for waiting on another process, not on time).
-func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
-}
-
 /// Decodes stdout as one JSON object.
 func jsonObject(_ text: String) throws -> [String: Any] {
     let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
