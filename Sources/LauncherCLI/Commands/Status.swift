@@ -73,9 +73,11 @@ struct StatusCommand: AsyncParsableCommand, JSONOutputCommand {
             ("id", pod.id), ("name", pod.name), ("status", pod.status.rawValue),
             ("gpu", pod.gpuTypeID.map { "\(pod.gpuCount)× \($0)" } ?? "-"), ("data center", pod.dataCenterID ?? "-"),
             ("cloud", pod.cloud?.rawValue ?? "-"),
+            ("allocated", [pod.vcpuCount.map { "\($0) vCPUs" }, pod.memoryGB.map { "\($0) GB RAM" }].compactMap { $0 }.joined(separator: ", ")),
             ("network volume", pod.networkVolumeID.map { "\($0) at \(remote.mounts?.network?.first?.path ?? Defaults.mountPath)" } ?? "-"),
             ("image", pod.image ?? "-"), ("cost", ProgressDrawing.price(pod.costPerHour)),
         ]
+        rows.removeAll { $0.0 == "allocated" && $0.1.isEmpty }
         if let started = remote.startedAt { rows.append(("started", started)) }
         for (port, url) in urls.sorted(by: { $0.key < $1.key }) { rows.append(("url \(port)", url.absoluteString)) }
         switch SSHTarget.choose(for: remote) {

@@ -14,6 +14,9 @@ public struct PodJSON: Codable, Sendable, Equatable {
     public var networkVolumeId: String?
     public var image: String?
     public var costPerHr: Double
+    /// vCPUs and system memory (GB) RunPod allocated to the pod, when it says (null otherwise).
+    public var vcpuCount: Int?
+    public var memoryGB: Int?
     public var status: String
     /// True once the app answers; false while not ready; null when not checked (`status`, `list`).
     public var ready: Bool?
@@ -30,6 +33,8 @@ public struct PodJSON: Codable, Sendable, Equatable {
         networkVolumeId = pod.networkVolumeID
         image = pod.image
         costPerHr = pod.costPerHour
+        vcpuCount = pod.vcpuCount
+        memoryGB = pod.memoryGB
         status = pod.status.rawValue
         self.ready = ready
         self.urls = Dictionary(uniqueKeysWithValues: urls.map { (String($0.key), $0.value.absoluteString) })
@@ -39,7 +44,7 @@ public struct PodJSON: Codable, Sendable, Equatable {
     public init(_ ready: ReadyPod) { self.init(ready.pod, ready: true, urls: ready.urls) }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, gpuTypeId, gpuCount, dataCenterId, cloud, networkVolumeId, image, costPerHr, status, ready, urls
+        case id, name, gpuTypeId, gpuCount, dataCenterId, cloud, networkVolumeId, image, costPerHr, vcpuCount, memoryGB, status, ready, urls
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -53,6 +58,8 @@ public struct PodJSON: Codable, Sendable, Equatable {
         try container.encode(networkVolumeId, forKey: .networkVolumeId)
         try container.encode(image, forKey: .image)
         try container.encode(costPerHr, forKey: .costPerHr)
+        try container.encode(vcpuCount, forKey: .vcpuCount)
+        try container.encode(memoryGB, forKey: .memoryGB)
         try container.encode(status, forKey: .status)
         try container.encode(ready, forKey: .ready)
         try container.encode(urls, forKey: .urls)

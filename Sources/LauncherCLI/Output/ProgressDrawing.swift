@@ -92,6 +92,8 @@ enum ProgressDrawing {
             case .statusChanged, .probing, .appAnswered, .creating: return nil
             default: break
             }
+        } else if case .podFailed = event {
+            return nil  // One pod: the command's error says it, once.
         }
         return stamp(elapsed) + " " + text(for: event, state: state)
     }

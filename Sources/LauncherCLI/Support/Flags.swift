@@ -145,6 +145,18 @@ public enum Flags {
             help: ArgumentHelp("Container disk in GB (default \(Defaults.containerDiskGB)).", valueName: "GB"))
         public var containerDisk: Int?
 
+        @Option(
+            name: .customLong("min-cuda"),
+            help: ArgumentHelp("Only machines with at least this CUDA version (MAJOR.MINOR, as in 12.4).", valueName: "VERSION"))
+        public var minCUDA: String?
+
+        @Option(
+            name: .customLong("min-ram-per-gpu"), help: ArgumentHelp("Only machines with at least GB of system RAM per GPU.", valueName: "GB"))
+        public var minRAMPerGPU: Int?
+
+        @Option(name: .customLong("min-vcpus-per-gpu"), help: ArgumentHelp("Only machines with at least N vCPUs per GPU.", valueName: "N"))
+        public var minVCPUsPerGPU: Int?
+
         public init() {}
 
         public func validate() throws {
@@ -157,6 +169,11 @@ public enum Flags {
                 throw ValidationError("--gpu needs a GPU type ID such as \"NVIDIA GeForce RTX 4090\" (got '\(gpu)').")
             }
             if let image, image.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--image is empty.") }
+            if let minCUDA, !Self.isCUDAVersion(minCUDA) {
+                throw ValidationError("--min-cuda must be MAJOR.MINOR, as in 12.4 (got '\(minCUDA)').")
+            }
+            if let minRAMPerGPU, minRAMPerGPU < 1 { throw ValidationError("--min-ram-per-gpu must be at least 1 GB, not \(minRAMPerGPU).") }
+            if let minVCPUsPerGPU, minVCPUsPerGPU < 1 { throw ValidationError("--min-vcpus-per-gpu must be at least 1, not \(minVCPUsPerGPU).") }
             if noNetworkVolume, networkVolume != nil {
                 throw ValidationError("--network-volume and --no-network-volume conflict; use one or the other.")
             }
@@ -206,6 +223,11 @@ public enum Flags {
             return result
         }
 
+        static func isCUDAVersion(_ text: String) -> Bool {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        }
+
         static func isValidEnvName(_ name: String) -> Bool {
             guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && CharacterSet.letters.contains(first)) else { return false }
             return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }
@@ -245,6 +267,9 @@ extension Flags.Pod {
         overrides.ports = try parsedPorts(fallback: [])
         overrides.env = try parsedEnv()
         overrides.containerDiskGB = containerDisk
+        overrides.minCUDAVersion = minCUDA
+        overrides.minRAMPerGPU = minRAMPerGPU
+        overrides.minVCPUsPerGPU = minVCPUsPerGPU
         return overrides
     }
 

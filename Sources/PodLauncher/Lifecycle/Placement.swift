@@ -119,7 +119,9 @@ extension RunPodLauncher {
 
     func createRequest(_ spec: LaunchSpec, identity: PodIdentity, candidate: PlacementCandidate) -> RunPod.CreatePodRequest {
         RunPod.CreatePodRequest(
-            name: identity.name, image: spec.image, gpu: .init(id: candidate.gpuTypeID, count: spec.gpuCount), cloud: candidate.cloud,
+            name: identity.name, image: spec.image, gpu: .init(
+                id: candidate.gpuTypeID, count: spec.gpuCount, minCudaVersion: spec.minCUDAVersion, minRamPerGpu: spec.minRAMPerGPU,
+                minVcpuCountPerGpu: spec.minVCPUsPerGPU), cloud: candidate.cloud,
             dataCenterIds: candidate.dataCenterID.map { [$0] },
             mounts: spec.networkVolumeID.map { RunPod.Mounts(network: [RunPod.NetworkMount(volumeId: $0, path: spec.mountPath)]) },
             ports: spec.ports.map(\.description), env: spec.env.merging(identity.marks) { _, mark in mark }, disk: spec.containerDiskGB,

@@ -18,6 +18,10 @@ public struct LaunchOverrides: Sendable, Hashable {
     /// Environment variables, added to (and overriding) the profile's.
     public var env: [String: String] = [:]
     public var containerDiskGB: Int?
+    /// Placement filters: CUDA version (`12.4`), RAM (GB) and vCPUs per GPU.
+    public var minCUDAVersion: String?
+    public var minRAMPerGPU: Int?
+    public var minVCPUsPerGPU: Int?
     public var timeout: Duration?
     public var readyPath: String?
     public var noProbe = false
@@ -72,7 +76,9 @@ public struct LaunchPlan: Sendable {
             mountPath: profile?.mountPath ?? Defaults.mountPath, image: overrides.image ?? profile?.image ?? Defaults.image,
             ports: overrides.ports.isEmpty ? profile?.ports ?? Defaults.ports : overrides.ports,
             env: (profile?.env ?? [:]).merging(overrides.env) { _, override in override },
-            containerDiskGB: overrides.containerDiskGB ?? profile?.containerDiskGB ?? Defaults.containerDiskGB)
+            containerDiskGB: overrides.containerDiskGB ?? profile?.containerDiskGB ?? Defaults.containerDiskGB,
+            minCUDAVersion: overrides.minCUDAVersion ?? profile?.minCUDAVersion, minRAMPerGPU: overrides.minRAMPerGPU ?? profile?.minRAMPerGPU,
+            minVCPUsPerGPU: overrides.minVCPUsPerGPU ?? profile?.minVCPUsPerGPU)
 
         let maxLifetime = overrides.maxLifetime ?? profile?.maxLifetime
         let wantsDeadline = overrides.podSideDeadline || profile?.podSideDeadline == true

@@ -27,6 +27,10 @@ public struct LaunchProfile: Sendable, Hashable {
     public var env: [String: String]
     /// `container-disk`, GB.
     public var containerDiskGB: Int?
+    /// `min-cuda`, `min-ram-per-gpu` (GB), `min-vcpus-per-gpu`: placement filters.
+    public var minCUDAVersion: String?
+    public var minRAMPerGPU: Int?
+    public var minVCPUsPerGPU: Int?
     /// `timeout`: how long to wait for ready.
     public var timeout: Duration?
     /// `ready-path`.
@@ -57,6 +61,7 @@ public struct LaunchProfile: Sendable, Hashable {
         ("cloud-type", "a string (ALL, SECURE or COMMUNITY)"), ("network-volume", "a string"),
         ("network-volumes", "an array of strings"), ("no-network-volume", "a boolean"), ("mount-path", "a string"),
         ("ports", "an array of strings"), ("env", "a table of strings"), ("container-disk", "an integer"),
+        ("min-cuda", "a string (\"12.4\")"), ("min-ram-per-gpu", "an integer (GB)"), ("min-vcpus-per-gpu", "an integer"),
         ("timeout", "a duration (\"10m\") or seconds"), ("ready-path", "a string"), ("no-probe", "a boolean"),
         ("max-lifetime", "a duration (\"2h\") or seconds"), ("max-cost", "a number (USD)"),
         ("wait-for-capacity", "a duration (\"15m\") or seconds"), ("start-command", "a string"), ("pod-side-deadline", "a boolean"),
@@ -76,6 +81,9 @@ public struct LaunchProfile: Sendable, Hashable {
         add("ports", ports?.map(\.description).joined(separator: ", "))
         add("env", env.isEmpty ? nil : env.keys.sorted().map { "\($0)=\(env[$0] ?? "")" }.joined(separator: " "))
         add("container-disk", containerDiskGB.map { "\($0) GB" })
+        add("min-cuda", minCUDAVersion)
+        add("min-ram-per-gpu", minRAMPerGPU.map { "\($0) GB" })
+        add("min-vcpus-per-gpu", minVCPUsPerGPU.map(String.init))
         add("timeout", timeout.map(DurationText.format))
         add("ready-path", readyPath)
         add("no-probe", noProbe.map(String.init))

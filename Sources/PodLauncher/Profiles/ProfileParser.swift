@@ -56,6 +56,12 @@ struct ProfileParser {
             case "ports": profile.ports = try field.ports()
             case "env": profile.env = try field.env()
             case "container-disk": profile.containerDiskGB = try field.positiveInt()
+            case "min-cuda":
+                let text = try field.nonEmptyString()
+                guard Validation.isCUDAVersion(text) else { throw field.fail("must be MAJOR.MINOR, as in \"12.4\" (got '\(text)').") }
+                profile.minCUDAVersion = text
+            case "min-ram-per-gpu": profile.minRAMPerGPU = try field.positiveInt()
+            case "min-vcpus-per-gpu": profile.minVCPUsPerGPU = try field.positiveInt()
             case "timeout": profile.timeout = try field.duration(positive: true)
             case "ready-path":
                 let text = try field.nonEmptyString()

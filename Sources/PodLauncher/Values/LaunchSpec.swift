@@ -53,6 +53,12 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
     /// The container start command (RunPod's `args`, what the image's entrypoint runs); nil keeps the image's own.
     /// A pod-side deadline (`PodSideDeadline`) replaces it with a wrapper that runs the command it names.
     public var args: String?
+    /// Only machines whose CUDA version is at least this (`major.minor`, as `12.4`); nil: any.
+    public var minCUDAVersion: String?
+    /// Only machines with at least this much system RAM per GPU, in GB; nil: any.
+    public var minRAMPerGPU: Int?
+    /// Only machines with at least this many vCPUs per GPU; nil: any.
+    public var minVCPUsPerGPU: Int?
 
     public init(
         name: String? = nil,
@@ -65,7 +71,10 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
         ports: [PortSpec] = Defaults.ports,
         env: [String: String] = [:],
         containerDiskGB: Int = Defaults.containerDiskGB,
-        args: String? = nil
+        args: String? = nil,
+        minCUDAVersion: String? = nil,
+        minRAMPerGPU: Int? = nil,
+        minVCPUsPerGPU: Int? = nil
     ) {
         self.name = name
         self.gpuTypeIDs = gpuTypeIDs
@@ -78,5 +87,8 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
         self.env = env
         self.containerDiskGB = containerDiskGB
         self.args = args
+        self.minCUDAVersion = minCUDAVersion
+        self.minRAMPerGPU = minRAMPerGPU
+        self.minVCPUsPerGPU = minVCPUsPerGPU
     }
 }

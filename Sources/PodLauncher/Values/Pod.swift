@@ -18,6 +18,10 @@ public struct Pod: Sendable, Hashable, Codable {
     public var createdAt: Date?
     /// When the current container started (RunPod's `startedAt`; nil unless RUNNING).
     public var startedAt: Date?
+    /// vCPUs RunPod allocated to the pod (all GPUs together), when it says.
+    public var vcpuCount: Int?
+    /// System memory RunPod allocated to the pod, in GB, when it says.
+    public var memoryGB: Int?
 
     public init(
         id: String, name: String, gpuTypeID: String?, gpuCount: Int, dataCenterID: String?, cloud: RunPod.Cloud?,
@@ -44,6 +48,8 @@ public struct Pod: Sendable, Hashable, Codable {
             id: pod.id, name: pod.name, gpuTypeID: pod.gpu?.id, gpuCount: pod.gpu?.count ?? 1, dataCenterID: pod.dataCenterId,
             cloud: pod.cloud, networkVolumeID: pod.mounts?.network?.first?.volumeId, image: pod.image, costPerHour: pod.cost ?? 0,
             status: pod.status, createdAt: Self.date(pod.createdAt), startedAt: Self.date(pod.startedAt))
+        vcpuCount = pod.gpu?.vcpuCount
+        memoryGB = pod.gpu?.memory
     }
 
     /// RunPod's timestamps are RFC 3339, with or without fractional seconds; nil when absent or unreadable.
