@@ -2,11 +2,14 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 @Suite("waiting for capacity, and choosing among volumes by stock")
 struct CapacityWaitTests {
     static let gpu = "NVIDIA A40"
+    /// Capacity tries 20 ms apart, no jitter: a wait of a few tries takes ~100 ms.
+    static let quickBackoff = CapacityBackoff(schedule: .fixed(.milliseconds(20)), jitter: false)
 
     func capacityRetries(_ events: EventLog) -> [String] {
         events.events.compactMap { if case .retrying("capacity", _, _, let reason) = $0 { reason } else { nil } }
@@ -17,11 +20,11 @@ struct CapacityWaitTests {
         try await withEmulator { emulator in
             await emulator.setStock(gpuTypeID: Self.gpu, dataCenterID: "EU-RO-1", count: 0)
             let events = EventLog()
-            let launcher = surfaceLauncher(emulator, events: events)
-            let options = LaunchOptions(waitForCapacity: .seconds(30), capacityBackoff: quickCapacityBackoff)
-            let launch = Task { try await launcher.launchUntilReady(LaunchSpec(gpuTypeIDs: [Self.gpu]), timeout: .seconds(30), options: options) }
+            let launcher = emulatorLauncher(emulator, events: events.handler)
+            let options = LaunchOptions(timeout: .seconds(30), waitForCapacity: .seconds(30), capacityBackoff: Self.quickBackoff)
+            let launch = Task { try await launcher.launchPod(LaunchSpec(gpuTypeIDs: [Self.gpu]), options: options) }
             // Let it fail at least twice, then put a GPU in stock.
-            let waited = await pollUntil { capacityRetries(events).count >= 2 }
+            let waited = await eventually(timeout: .seconds(30)) { capacityRetries(events).count >= 2 }
             #expect(waited)
             await emulator.setStock(gpuTypeID: Self.gpu, dataCenterID: "EU-RO-1", count: 1)
             let ready = try await launch.value
@@ -36,15 +39,19 @@ struct CapacityWaitTests {
     func waitRunsOut() async throws {
         try await withEmulator { emulator in
             await emulator.setStock(gpuTypeID: Self.gpu, dataCenterID: "EU-RO-1", count: 0)
-            let options = LaunchOptions(waitForCapacity: .milliseconds(150), capacityBackoff: quickCapacityBackoff)
-            let error = await #expect(throws: CapacityWaitExpired.self) {
-                try await surfaceLauncher(emulator).launchPod(LaunchSpec(gpuTypeIDs: [Self.gpu]), options: options)
+            let options = LaunchOptions(waitForCapacity: .milliseconds(150), capacityBackoff: Self.quickBackoff)
+            let error = try await #require(throws: LauncherError.self) {
+                try await emulatorLauncher(emulator).createPod(LaunchSpec(gpuTypeIDs: [Self.gpu]), options: options)
             }
-            let expired = try #require(error)
-            #expect(expired.waited >= .milliseconds(150))
-            #expect(expired.tries >= 1)  // Under load one try can outlast the whole wait; the retries are tested above.
-            #expect(expired.description.contains("No capacity in EU-RO-1"))
-            #expect(expired.description.contains("Waited"))
+            guard case .noCapacity("EU-RO-1"?, _, _, let waited?) = error.reason else {
+                Issue.record("not a capacity wait that ran out: \(error)")
+                return
+            }
+            #expect(waited.0 >= .milliseconds(150))
+            #expect(waited.tries >= 1)  // Under load one try can outlast the whole wait; the retries are tested above.
+            #expect(error.kind == .noCapacity)
+            #expect(error.description.contains("No capacity in EU-RO-1"))
+            #expect(error.description.contains("Waited"))
             #expect(await emulator.state().pods.isEmpty)
         }
     }
@@ -54,14 +61,14 @@ struct CapacityWaitTests {
         try await withEmulator { emulator in
             await emulator.setStock(gpuTypeID: Self.gpu, dataCenterID: "EU-RO-1", count: 0)
             let events = EventLog()
-            let launcher = surfaceLauncher(emulator, events: events)
+            let launcher = emulatorLauncher(emulator, events: events.handler)
             let options = LaunchOptions(waitForCapacity: .seconds(600), capacityBackoff: CapacityBackoff(schedule: .fixed(.seconds(30))))
-            let launch = Task { try await launcher.launchUntilReady(LaunchSpec(gpuTypeIDs: [Self.gpu]), options: options) }
-            #expect(await pollUntil { !capacityRetries(events).isEmpty })
+            let launch = Task { try await launcher.launchPod(LaunchSpec(gpuTypeIDs: [Self.gpu]), options: options) }
+            #expect(await eventually(timeout: .seconds(30)) { !capacityRetries(events).isEmpty })
             let started = ContinuousClock.now
             launch.cancel()
             let error = await #expect(throws: (any Error).self) { try await launch.value }
-            #expect(error is CancellationError || (error as? LauncherFailure)?.isCancellation == true, "\(String(describing: error))")
+            #expect(error is CancellationError || (error as? LauncherError)?.isCancellation == true, "\(String(describing: error))")
             #expect(ContinuousClock.now - started < .seconds(20))
             #expect(await emulator.state().pods.isEmpty)
         }
@@ -86,12 +93,12 @@ struct CapacityWaitTests {
         try await withEmulator { emulator in
             let h100 = "NVIDIA H100 80GB HBM3"
             await emulator.setStock(gpuTypeID: h100, dataCenterID: "EU-RO-1", count: 0)
-            let launcher = surfaceLauncher(emulator)
+            let launcher = emulatorLauncher(emulator)
             let choice = try await launcher.chooseNetworkVolume(["rp-vol-comfyui01", "rp-vol-datasets02"], for: LaunchSpec(gpuTypeIDs: [h100]))
             #expect(choice == VolumeChoice(volumeID: "rp-vol-datasets02", dataCenterID: "US-KS-2", gpuTypeID: h100))
 
             let options = LaunchOptions(networkVolumeIDs: ["rp-vol-comfyui01", "rp-vol-datasets02"])
-            let pod = try await launcher.launchPod(LaunchSpec(gpuTypeIDs: [h100]), options: options)
+            let pod = try await launcher.createPod(LaunchSpec(gpuTypeIDs: [h100]), options: options)
             #expect(pod.dataCenterID == "US-KS-2")
             #expect(pod.networkVolumeID == "rp-vol-datasets02")
             try await launcher.terminatePod(podID: pod.id)
@@ -101,7 +108,7 @@ struct CapacityWaitTests {
     @Test("GPU priority comes before volume order; an unknown volume is notFound")
     func volumePriorityAndUnknown() async throws {
         try await withEmulator { emulator in
-            let launcher = surfaceLauncher(emulator)
+            let launcher = emulatorLauncher(emulator)
             // A40 (first choice) is only in EU-RO-1's stock among the two; 4090 is in both.
             let spec = LaunchSpec(gpuTypeIDs: ["NVIDIA A40", "NVIDIA GeForce RTX 4090"])
             let choice = try await launcher.chooseNetworkVolume(["rp-vol-datasets02", "rp-vol-comfyui01"], for: spec)
@@ -110,14 +117,4 @@ struct CapacityWaitTests {
             await #expect(throws: LauncherError.self) { try await launcher.chooseNetworkVolume(["rp-vol-comfyui01", "nope"], for: spec) }
         }
     }
-}
-
-/// Polls `condition` every 5 ms for up to 30 s (waiting on another task, not on time).
-func pollUntil(_ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
 }

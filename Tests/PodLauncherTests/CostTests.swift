@@ -2,6 +2,7 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 @Suite("cost: rate × time from creation to terminate")
@@ -10,8 +11,8 @@ struct CostTests {
     func costAtTerminateFromEmulatorClock() async throws {
         let clock = ManualEmulatorClock()
         try await withEmulator(EmulatorOptions(port: 0, timeScale: 0.001, clock: clock)) { emulator in
-            let launcher = surfaceLauncher(emulator)
-            let pod = try await launcher.launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]))
+            let launcher = emulatorLauncher(emulator)
+            let pod = try await launcher.createPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]))
             #expect(pod.costPerHour == 0.40)
             #expect(pod.createdAt == clock.now)
             clock.advance(by: .seconds(2 * 3600))
@@ -29,8 +30,8 @@ struct CostTests {
     func costScalesWithGPUCount() async throws {
         let clock = ManualEmulatorClock()
         try await withEmulator(EmulatorOptions(port: 0, timeScale: 0.001, clock: clock)) { emulator in
-            let launcher = surfaceLauncher(emulator)
-            let pod = try await launcher.launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA GeForce RTX 4090"], gpuCount: 2))
+            let launcher = emulatorLauncher(emulator)
+            let pod = try await launcher.createPod(LaunchSpec(gpuTypeIDs: ["NVIDIA GeForce RTX 4090"], gpuCount: 2))
             clock.advance(by: .seconds(30 * 60))
             let cost = try #require(try await launcher.terminatePodMeasuringCost(podID: pod.id, now: { clock.now }))
             #expect(abs(cost.costPerHour - 1.38) < 1e-9)

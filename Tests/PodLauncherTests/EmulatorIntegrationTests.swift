@@ -2,26 +2,14 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 /// The launcher against the in-process emulator, with time scaled down (a 90 s start takes ~90 ms).
 @Suite("launcher against the emulator")
 struct EmulatorIntegrationTests {
     func launcher(_ emulator: RunningEmulator, events: EventLog = EventLog(), probeApp: Bool = true) -> RunPodLauncher {
-        let client = RunPodClient(
-            baseURL: emulator.baseURL, apiKey: APIKey(emulator.apiKey),
-            retryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(5), cap: .milliseconds(50), maxTotal: .seconds(5), jitter: false),
-            requestTimeout: .seconds(5))
-        let configuration = LauncherConfiguration(
-            proxyURLTemplate: emulator.proxyURLTemplate, readyPath: "/system_stats", probeApp: probeApp, pollSchedule: .fixed(.milliseconds(10)),
-            probeInterval: .milliseconds(10), probeTimeout: .seconds(2),
-            createRetryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(5), cap: .milliseconds(50), maxTotal: .seconds(5), jitter: false),
-            terminateTimeout: .seconds(10), cleanupDeadline: .seconds(20), credentialSource: .environment(variable: "RUNPOD_API_KEY"))
-        return RunPodLauncher(client: client, configuration: configuration, ledger: scratchLedger(), events: events.handler)
-    }
-
-    func alive(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
-        await emulator.state().pods.filter(\.alive)
+        emulatorLauncher(emulator, probeApp: probeApp, events: events.handler)
     }
 
     @Test("the pod lands in the volume's data center, becomes ready through the proxy, and is terminated")
@@ -29,7 +17,7 @@ struct EmulatorIntegrationTests {
         try await withEmulator { emulator in
             let events = EventLog()
             let launcher = launcher(emulator, events: events)
-            let ready = try await launcher.launchUntilReady(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30))
+            let ready = try await launcher.launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30)))
             #expect(ready.pod.dataCenterID == "EU-RO-1")
             #expect(ready.pod.gpuTypeID == "NVIDIA A40")
             #expect(ready.pod.networkVolumeID == Defaults.networkVolumeID)
@@ -42,7 +30,7 @@ struct EmulatorIntegrationTests {
             #expect(events.events.contains { if case .appAnswered(_, 8188, 200, _) = $0 { true } else { false } })
 
             try await launcher.terminatePod(podID: ready.pod.id)
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -52,9 +40,9 @@ struct EmulatorIntegrationTests {
             await emulator.setStock(gpuTypeID: "NVIDIA GeForce RTX 4090", dataCenterID: "EU-RO-1", count: 0)
             await emulator.setStock(gpuTypeID: "NVIDIA A40", dataCenterID: "EU-RO-1", count: 0)
             let error = try await #require(throws: LauncherError.self) {
-                try await launcher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA GeForce RTX 4090", "NVIDIA A40"]))
+                try await launcher(emulator).createPod(LaunchSpec(gpuTypeIDs: ["NVIDIA GeForce RTX 4090", "NVIDIA A40"]))
             }
-            guard case .noCapacity("EU-RO-1"?, let tried, let available) = error else {
+            guard case .noCapacity("EU-RO-1"?, let tried, let available, nil) = error.reason else {
                 Issue.record("\(error)")
                 return
             }
@@ -69,15 +57,15 @@ struct EmulatorIntegrationTests {
     func imagePullFails() async throws {
         try await withEmulator { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails))
-            let failure = try await #require(throws: LauncherFailure.self) {
-                try await launcher(emulator).launchUntilReady(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30))
+            let error = try await #require(throws: LauncherError.self) {
+                try await launcher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30)))
             }
-            guard case .podFailed(_, .error, _)? = failure.launcherError else {
-                Issue.record("\(failure)")
+            guard case .podFailed(let podID, .error, _) = error.reason else {
+                Issue.record("\(error)")
                 return
             }
-            #expect(failure.podID != nil && !failure.podLeftRunning)
-            #expect(await alive(emulator).isEmpty)
+            #expect(error.terminated == [podID] && error.leftRunning.isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -85,15 +73,16 @@ struct EmulatorIntegrationTests {
     func appNeverAnswers() async throws {
         try await withEmulator { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .appNeverAnswers))
-            let failure = try await #require(throws: LauncherFailure.self) {
-                try await launcher(emulator).launchUntilReady(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .milliseconds(600))
+            let error = try await #require(throws: LauncherError.self) {
+                try await launcher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .milliseconds(600)))
             }
-            guard case .timedOut(_, _, .running?, let waitingFor)? = failure.launcherError else {
-                Issue.record("\(failure)")
+            guard case .timedOut(let podID, _, .running?, let waitingFor) = error.reason else {
+                Issue.record("\(error)")
                 return
             }
+            #expect(error.terminated == [podID] && error.leftRunning.isEmpty)
             #expect(waitingFor.contains("app port 8188"))
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -101,7 +90,7 @@ struct EmulatorIntegrationTests {
     func terminateUnknown() async throws {
         try await withEmulator { emulator in
             let error = try await #require(throws: LauncherError.self) { try await launcher(emulator).terminatePod(podID: "nope123") }
-            guard case .notFound("pod", "nope123") = error else {
+            guard case .notFound("pod", "nope123") = error.reason else {
                 Issue.record("\(error)")
                 return
             }
@@ -114,13 +103,13 @@ struct EmulatorIntegrationTests {
             let launcher = launcher(emulator)
             struct Boom: Error {}
             await #expect(throws: Boom.self) {
-                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30)) { _ in throw Boom() }
+                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30))) { _ in throw Boom() }
             }
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
 
             let started = AsyncStream<Void>.makeStream()
             let task = Task {
-                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30)) { _ in
+                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30))) { _ in
                     started.continuation.yield()
                     try await Task.sleep(for: .seconds(600))
                 }
@@ -129,7 +118,7 @@ struct EmulatorIntegrationTests {
             await iterator.next()
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
             #expect(await emulator.state().pods.count == 2)
         }
     }
@@ -138,12 +127,12 @@ struct EmulatorIntegrationTests {
     func droppedCreateAdopted() async throws {
         try await withEmulator { emulator in
             await emulator.setFaults([FaultRule(operation: "createPod", kind: .dropConnectionAfterApply, times: 1)])
-            let pod = try await launcher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]))
+            let pod = try await launcher(emulator).createPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]))
             let pods = await emulator.state().pods
             #expect(pods.count == 1)
             #expect(pods.first?.id == pod.id)
             try await launcher(emulator).terminatePod(podID: pod.id)
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
@@ -156,9 +145,9 @@ struct EmulatorIntegrationTests {
         try await withEmulator { emulator in
             await emulator.setFaults([FaultRule(operation: "getPod", kind: kind, times: 2)])
             let launcher = launcher(emulator)
-            let ready = try await launcher.launchUntilReady(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30))
+            let ready = try await launcher.launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30)))
             try await launcher.terminatePod(podID: ready.pod.id)
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
             #expect(await emulator.state().pods.count == 1)
         }
     }
@@ -168,8 +157,8 @@ struct EmulatorIntegrationTests {
         try await withEmulator { emulator in
             let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey("rpa_WRONG_KEY_123"))
             let launcher = RunPodLauncher(client: client, configuration: LauncherConfiguration(credentialSource: .flag), ledger: nil)
-            let error = try await #require(throws: LauncherError.self) { try await launcher.launchPod(LaunchSpec()) }
-            guard case .unauthorized = error else {
+            let error = try await #require(throws: LauncherError.self) { try await launcher.createPod(LaunchSpec()) }
+            guard case .unauthorized = error.reason else {
                 Issue.record("\(error)")
                 return
             }

@@ -195,13 +195,6 @@ final class FakeProxy: HTTPTransport {
     var requests: [HTTPRequest] { seen.withLock { $0 } }
 }
 
-/// Collects launch events.
-final class EventLog: Sendable {
-    private let list = Mutex<[LaunchEvent]>([])
-    var handler: RunPodLauncher.EventHandler { { [self] event in list.withLock { $0.append(event) } } }
-    var events: [LaunchEvent] { list.withLock { $0 } }
-}
-
 let unitKey = "rpa_UNITSECRET_abcdef0123456789"
 
 struct Harness {
@@ -225,7 +218,7 @@ struct Harness {
             configuration: LauncherConfiguration(
                 proxyURLTemplate: "https://{podId}-{port}.proxy.test", readyPath: "/system_stats", probeApp: probeApp, clock: clock,
                 pollSchedule: .standard, probeTransport: proxy, credentialSource: credentialSource),
-            logger: logger, ledger: nil, events: events.handler)
+            ledger: nil, logger: logger, events: events.handler)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PodLauncher
 import RunPodEmulator
+import TestSupport
 import Testing
 
 /// A launcher built without `ledger:` records its pods in `$XDG_STATE_HOME/runpod-launcher` (the default real users
@@ -88,7 +89,8 @@ struct HermeticLedgerTests {
         let real = PodLedger.standard?.directory.standardizedFileURL.path
         try await withEmulator { emulator in
             let launchers = [
-                surfaceLauncher(emulator), EmulatorIntegrationTests().launcher(emulator), Harness(fake: FakeRunPod(gpus: [a40])).launcher,
+                emulatorLauncher(emulator), skippingLauncher(emulator, clock: SkippingClock()), EmulatorIntegrationTests().launcher(emulator),
+                PodLedgerLauncherTests.launcher(emulator, ledger: nil), Harness(fake: FakeRunPod(gpus: [a40])).launcher,
             ]
             for launcher in launchers {
                 guard let directory = launcher.ledger?.directory.standardizedFileURL.path else { continue }

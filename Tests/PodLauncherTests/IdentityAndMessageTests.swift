@@ -1,6 +1,7 @@
 import Foundation
 import PodLauncher
 import RunPodAPI
+import TestSupport
 import Testing
 
 @Suite("names, marks and messages")
@@ -37,7 +38,7 @@ struct IdentityAndMessageTests {
         arguments: [CredentialSource.flag, .environment(variable: "RUNPOD_API_KEY"), .configFile(path: "/h/.runpod/config.toml", profile: "work")])
     func unauthorizedMessage(source: CredentialSource) async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], createScript: [.problem(401, "invalid api key")]), credentialSource: source)
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40"])) }
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["NVIDIA A40"])) }
         #expect(error.description.hasPrefix("Authentication failed: RunPod rejected the API key from \(source) (401: invalid api key)."))
         #expect(!error.description.contains(unitKey))
     }

@@ -2,23 +2,24 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 @Suite("lifetime and cost limits terminate the pod when crossed")
 struct LifetimeGuardTests {
     /// The limit behind a failure, when it was one.
     func exceeded(_ error: any Error) -> PodLimitExceeded? {
-        (error as? LauncherFailure)?.error as? PodLimitExceeded
+        guard case .limitExceeded(let exceeded)? = (error as? LauncherError)?.reason else { return nil }
+        return exceeded
     }
 
     @Test("max lifetime crossed while the body runs: the body is cancelled, the pod terminated, the error says why")
     func lifetimeDuringBody() async throws {
         try await withEmulator { emulator in
             let started = ContinuousClock.now
-            let error = await #expect(throws: LauncherFailure.self) {
-                try await surfaceLauncher(emulator).withPod(
-                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30),
-                    options: LaunchOptions(limits: PodLimits(maxLifetime: .milliseconds(400)))
+            let error = await #expect(throws: LauncherError.self) {
+                try await emulatorLauncher(emulator).withPod(
+                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30), limits: PodLimits(maxLifetime: .milliseconds(400)))
                 ) { _ in
                     try await Task.sleep(for: .seconds(60))
                 }
@@ -28,7 +29,8 @@ struct LifetimeGuardTests {
             #expect(limit.limit == .lifetime(.milliseconds(400)))
             #expect(limit.elapsed >= .milliseconds(400))
             #expect(abs(limit.costPerHour - 0.40) < 1e-9)
-            #expect(failure.podLeftRunning == false)
+            #expect(failure.leftRunning.isEmpty && failure.terminated == [limit.podID])
+            #expect(failure.kind == .timedOut && failure.name == "limitExceeded")
             #expect(failure.description.contains("reached its max lifetime of 400ms"))
             #expect(failure.description.contains("was terminated"))
             #expect(ContinuousClock.now - started < .seconds(60))
@@ -40,11 +42,9 @@ struct LifetimeGuardTests {
     func costLimit() async throws {
         try await withEmulator { emulator in
             // H100 at $2.99/h: $0.0003 is reached after ~0.36 s.
-            let options = LaunchOptions(limits: PodLimits(maxCost: 0.0003))
-            let error = await #expect(throws: LauncherFailure.self) {
-                try await surfaceLauncher(emulator).withPod(
-                    LaunchSpec(gpuTypeIDs: ["NVIDIA H100 80GB HBM3"]), timeout: .seconds(30), options: options
-                ) {
+            let options = LaunchOptions(timeout: .seconds(30), limits: PodLimits(maxCost: 0.0003))
+            let error = await #expect(throws: LauncherError.self) {
+                try await emulatorLauncher(emulator).withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA H100 80GB HBM3"]), options: options) {
                     _ in try await Task.sleep(for: .seconds(60))
                 }
             }
@@ -61,15 +61,15 @@ struct LifetimeGuardTests {
     func limitDuringWait() async throws {
         // Time scale 0.05: the pod needs seconds to start, the limit is 300 ms.
         try await withEmulator(EmulatorOptions(port: 0, timeScale: 0.05)) { emulator in
-            let options = LaunchOptions(limits: PodLimits(maxLifetime: .milliseconds(300)))
-            let error = await #expect(throws: LauncherFailure.self) {
-                try await surfaceLauncher(emulator).launchUntilReady(
-                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(60), keepOnFailure: true, options: options)
+            let options = LaunchOptions(timeout: .seconds(60), keepOnFailure: true, limits: PodLimits(maxLifetime: .milliseconds(300)))
+            let error = await #expect(throws: LauncherError.self) {
+                try await emulatorLauncher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: options)
             }
             let failure = try #require(error)
-            #expect(exceeded(failure)?.limit == .lifetime(.milliseconds(300)))
-            #expect(failure.podID != nil)
-            #expect(failure.podLeftRunning == false)
+            let limit = try #require(exceeded(failure))
+            #expect(limit.limit == .lifetime(.milliseconds(300)))
+            #expect(failure.terminated == [limit.podID])
+            #expect(failure.leftRunning.isEmpty)
             #expect(await alivePods(emulator).isEmpty)
         }
     }
@@ -77,8 +77,8 @@ struct LifetimeGuardTests {
     @Test("a body that finishes inside the limits returns its value and the pod is terminated")
     func withinLimits() async throws {
         try await withEmulator { emulator in
-            let options = LaunchOptions(limits: PodLimits(maxLifetime: .seconds(60), maxCost: 10))
-            let id = try await surfaceLauncher(emulator).withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), timeout: .seconds(30), options: options) {
+            let options = LaunchOptions(timeout: .seconds(30), limits: PodLimits(maxLifetime: .seconds(60), maxCost: 10))
+            let id = try await emulatorLauncher(emulator).withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: options) {
                 ready in ready.pod.id
             }
             #expect(await emulator.pod(id: id)?.alive == false)

@@ -6,78 +6,38 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// The emulator's "now" driven by the launcher's skipping clock: time passes only when the launcher sleeps, so pod
-/// start-up and rate-limit windows (60 s) run in microseconds yet stay in step with the launcher's pacing.
-struct SkippedEmulatorClock: EmulatorClock {
-    let clock: SkippingClock
-    let start = Date(timeIntervalSince1970: 1_790_000_000)
-    var now: Date {
-        let offset = clock.now.offset.components
-        return start.addingTimeInterval(Double(offset.seconds) + Double(offset.attoseconds) / 1e18)
-    }
-}
-
-/// Collects fleet events from any task.
-final class FleetEventLog: Sendable {
-    private let storage = Mutex<[FleetEvent]>([])
-    private let onEvent: @Sendable (FleetEvent) -> Void
-
-    init(onEvent: @escaping @Sendable (FleetEvent) -> Void = { _ in }) { self.onEvent = onEvent }
-
-    var handler: @Sendable (FleetEvent) -> Void {
-        { event in
-            self.storage.withLock { $0.append(event) }
-            self.onEvent(event)
-        }
-    }
-
-    var events: [FleetEvent] { storage.withLock { $0 } }
-}
-
-@Suite("fleets against the emulator")
-struct FleetTests {
+/// `launch(count:)` and `withPods` against the emulator: N pods through the one engine, on a skipped clock.
+@Suite("several pods at once against the emulator")
+struct MultiPodTests {
     /// An emulator on the launcher's skipping clock (a 90 s start takes 0.9 s of skipped time), with A40 stock to spare.
-    func withFleetWorld<T: Sendable>(
-        rateLimitPerMinute: Int? = nil, _ body: (RunningEmulator, RunPodLauncher, SkippingClock) async throws -> T
+    func withWorld<T: Sendable>(
+        rateLimitPerMinute: Int? = nil, events: EventLog? = nil, _ body: (RunningEmulator, RunPodLauncher, SkippingClock) async throws -> T
     ) async throws -> T {
-        let clock = SkippingClock()
-        var scenario = Scenario()
-        scenario.stock.removeAll { $0.dataCenterId == "EU-RO-1" && $0.gpuTypeId == "NVIDIA A40" }
-        scenario.stock.append(StockEntry(dataCenterId: "EU-RO-1", gpuTypeId: "NVIDIA A40", count: 40))
-        scenario.rateLimitPerMinute = rateLimitPerMinute
-        let options = EmulatorOptions(port: 0, scenario: scenario, timeScale: 0.01, clock: SkippedEmulatorClock(clock: clock))
-        return try await withEmulator(options) { emulator in
-            let client = RunPodClient(
-                baseURL: emulator.baseURL, apiKey: APIKey(emulator.apiKey),
-                retryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(200), cap: .seconds(2), maxTotal: .seconds(120), jitter: false),
-                requestTimeout: .seconds(5), clock: clock)
-            let configuration = LauncherConfiguration(
-                proxyURLTemplate: emulator.proxyURLTemplate, readyPath: "/system_stats", clock: clock, pollSchedule: .fixed(.milliseconds(500)),
-                probeInterval: .milliseconds(250), probeTimeout: .seconds(2),
-                createRetryPolicy: .exponential(maxAttempts: 4, base: .milliseconds(200), cap: .seconds(2), maxTotal: .seconds(30), jitter: false),
-                terminateTimeout: .seconds(60), cleanupDeadline: .seconds(30))
-            return try await body(emulator, RunPodLauncher(client: client, configuration: configuration, ledger: scratchLedger()), clock)
-        }
-    }
-
-    func alive(_ emulator: RunningEmulator) async -> [EmulatorState.PodState] {
-        await emulator.state().pods.filter(\.alive)
+        try await withSkippedEmulator(
+            configure: { scenario in
+                scenario.stock.removeAll { $0.dataCenterId == "EU-RO-1" && $0.gpuTypeId == "NVIDIA A40" }
+                scenario.stock.append(StockEntry(dataCenterId: "EU-RO-1", gpuTypeId: "NVIDIA A40", count: 40))
+                scenario.rateLimitPerMinute = rateLimitPerMinute
+            }, events: events?.handler, body)
     }
 
     let spec = LaunchSpec(name: "batch", gpuTypeIDs: ["NVIDIA A40"])
 
-    @Test("a fleet of N is ready with names NAME-1…N and a launch ID each, and withFleet leaves zero pods alive", arguments: [1, 5])
-    func fleetReady(count: Int) async throws {
-        try await withFleetWorld { emulator, launcher, _ in
-            let seen = try await launcher.withFleet(spec, options: FleetOptions(count: count, concurrency: 3)) { fleet in
-                #expect(fleet.pods.count == count)
-                #expect(fleet.pods.map(\.pod.name) == (1...count).map { "batch-\($0)" })
-                #expect(fleet.failures.isEmpty)
-                for ready in fleet.pods {
+    @Test(
+        "N pods are ready, named NAME-1…N (one pod keeps its name), a launch ID each, and withPods leaves zero pods alive",
+        arguments: [1, 5])
+    func podsReady(count: Int) async throws {
+        try await withWorld { emulator, launcher, _ in
+            let names = count == 1 ? ["batch"] : (1...count).map { "batch-\($0)" }
+            let seen = try await launcher.withPods(spec, count: count, options: LaunchOptions(concurrency: 3)) { launched in
+                #expect(launched.pods.count == count)
+                #expect(launched.pods.map(\.pod.name) == names)
+                #expect(launched.failures.isEmpty)
+                for ready in launched.pods {
                     #expect(ready.pod.status == .running && ready.pod.dataCenterID == "EU-RO-1")
                     #expect(ready.urls[8188] == emulator.proxyURL(podID: ready.pod.id, port: 8188))
                 }
-                return await alive(emulator).map(\.id)
+                return await alivePods(emulator).map(\.id)
             }
             #expect(Set(seen).count == count)
             let state = await emulator.state()
@@ -85,38 +45,60 @@ struct FleetTests {
             #expect(Set(launchIDs).count == count)
             #expect(state.pods.count == count)
             #expect(state.pods.allSatisfy { !$0.alive })
-            // Placement is read once for the whole fleet, and pods are watched by listing, not one read each.
+            // Placement is read once for every pod; one pod is watched with getPod, several by listing, never one read each.
             #expect(state.calls["getNetworkVolume"] == 1)
             #expect(state.calls["listGpuTypes"] == 1)
-            #expect(state.calls["getPod", default: 0] == 0)
+            if count == 1 {
+                #expect(state.calls["listPods", default: 0] == 0)
+            } else {
+                #expect(state.calls["getPod", default: 0] == 0)
+            }
         }
     }
 
-    @Test("one pod that fails to start terminates every pod of the fleet")
+    @Test("one pod that fails to start terminates every pod of the launch")
     func onePodFails() async throws {
-        try await withFleetWorld { emulator, launcher, _ in
+        try await withWorld { emulator, launcher, _ in
             await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails, namePrefix: "batch-3", times: 1))
-            let failure = try await #require(throws: FleetFailure.self) {
-                try await launcher.launchFleet(spec, options: FleetOptions(count: 5, concurrency: 5))
+            let error = try await #require(throws: LauncherError.self) {
+                try await launcher.launch(spec, count: 5, options: LaunchOptions(concurrency: 5))
             }
-            guard case .podFailed(_, .error, _)? = failure.launcherError else {
-                Issue.record("\(failure)")
+            guard case .podFailed(_, .error, _) = error.reason else {
+                Issue.record("\(error)")
                 return
             }
-            #expect(failure.failures.map(\.index) == [2])
-            #expect(failure.leftRunning.isEmpty)
+            #expect(error.podFailures.map(\.index) == [2])
+            #expect(error.leftRunning.isEmpty)
             let state = await emulator.state()
-            #expect(Set(failure.terminated) == Set(state.pods.map(\.id)))
-            #expect(await alive(emulator).isEmpty)
-            #expect(failure.description.contains("Terminated \(state.pods.count) pod"))
+            #expect(Set(error.terminated) == Set(state.pods.map(\.id)))
+            #expect(await alivePods(emulator).isEmpty)
+            #expect(error.description.contains("Terminated the \(state.pods.count) pods it created"))
+        }
+    }
+
+    @Test("keepOnFailure keeps only the pods that did not become ready, and terminates the ready ones")
+    func keepOnFailureKeepsNotReady() async throws {
+        try await withWorld { emulator, launcher, _ in
+            await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails, namePrefix: "batch-2", times: 1))
+            let error = try await #require(throws: LauncherError.self) {
+                try await launcher.launch(spec, count: 3, options: LaunchOptions(keepOnFailure: true, concurrency: 3))
+            }
+            let failedID = try #require(error.podFailures.first?.podID)
+            #expect(error.podFailures.map(\.index) == [1])
+            #expect(error.leftRunning.contains(failedID))
+            #expect(Set(error.leftRunning + error.terminated) == Set(await emulator.state().pods.map(\.id)))
+            #expect(Set(await alivePods(emulator).map(\.id)) == Set(error.leftRunning))
+            #expect(error.description.contains("still running"))
+            _ = await launcher.terminate(podIDs: error.leftRunning)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
     @Test("a create whose answer is lost is adopted, never sent twice: exactly N pods, all cleaned up")
     func lostCreateAnswer() async throws {
-        try await withFleetWorld { emulator, launcher, _ in
+        try await withWorld { emulator, launcher, _ in
             await emulator.setFaults([FaultRule(operation: "createPod", kind: .dropConnectionAfterApply, times: 2)])
-            let ids = try await launcher.withFleet(spec, options: FleetOptions(count: 4, concurrency: 2)) { fleet in fleet.podIDs }
+            let ids = try await launcher.withPods(spec, count: 4, options: LaunchOptions(concurrency: 2)) { launched in launched.podIDs }
             let state = await emulator.state()
             #expect(ids.count == 4)
             #expect(state.pods.count == 4)
@@ -125,90 +107,104 @@ struct FleetTests {
         }
     }
 
-    @Test("with minReady below count the fleet goes on without a failed pod, and terminates that one")
+    @Test("with minReady below count the launch goes on without a failed pod, and terminates that one")
     func minReady() async throws {
-        try await withFleetWorld { emulator, launcher, _ in
+        try await withWorld { emulator, launcher, _ in
             await emulator.addPodFailure(PodFailureRule(mode: .containerExits, namePrefix: "batch-2", times: 1))
-            let fleet = try await launcher.launchFleet(spec, options: FleetOptions(count: 4, minReady: 3))
-            #expect(fleet.pods.map(\.pod.name) == ["batch-1", "batch-3", "batch-4"])
-            #expect(fleet.failures.map(\.index) == [1])
-            let failedID = try #require(fleet.failures.first?.podID)
-            #expect(Set(await alive(emulator).map(\.id)) == Set(fleet.podIDs))
+            let launched = try await launcher.launch(spec, count: 4, options: LaunchOptions(minReady: 3))
+            #expect(launched.pods.map(\.pod.name) == ["batch-1", "batch-3", "batch-4"])
+            #expect(launched.failures.map(\.index) == [1])
+            let failedID = try #require(launched.failures.first?.podID)
+            #expect(Set(await alivePods(emulator).map(\.id)) == Set(launched.podIDs))
             #expect(await emulator.pod(id: failedID)?.status == .terminated)
-            let results = await launcher.terminatePods(fleet.podIDs)
-            #expect(results.allSatisfy { $0.error == nil })
-            #expect(await alive(emulator).isEmpty)
+            let results = await launcher.terminate(podIDs: launched.podIDs)
+            #expect(results.map(\.podID) == launched.podIDs)
+            #expect(results.allSatisfy { $0.error == nil && $0.isGone })
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
-    @Test("too few pods can still be ready: the fleet stops at once and terminates all")
+    @Test("too few pods can still be ready: the launch stops at once and terminates all")
     func minReadyUnreachable() async throws {
-        try await withFleetWorld { emulator, launcher, _ in
+        try await withWorld { emulator, launcher, _ in
             await emulator.addPodFailure(PodFailureRule(mode: .imagePullFails, namePrefix: "batch-", times: 2))
-            let failure = try await #require(throws: FleetFailure.self) {
-                try await launcher.launchFleet(spec, options: FleetOptions(count: 4, concurrency: 4, minReady: 3))
+            let error = try await #require(throws: LauncherError.self) {
+                try await launcher.launch(spec, count: 4, options: LaunchOptions(concurrency: 4, minReady: 3))
             }
-            #expect(failure.failures.count == 2)
-            #expect(await alive(emulator).isEmpty)
+            #expect(error.podFailures.count == 2)
+            #expect(error.leftRunning.isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
-    @Test("cancelling a fleet mid-launch terminates every pod it created")
+    @Test("cancelling a launch of N mid-way terminates every pod it created")
     func cancellation() async throws {
-        try await withFleetWorld { emulator, launcher, _ in
+        let (createdThree, signal) = AsyncStream.makeStream(of: Void.self)
+        let events = EventLog { event in
+            if case .created(_, _, 3, _) = event { signal.yield() }
+        }
+        try await withWorld(events: events) { emulator, launcher, _ in
             await emulator.addPodFailure(PodFailureRule(mode: .stuckProvisioning))
-            let (createdThree, signal) = AsyncStream.makeStream(of: Void.self)
-            let events = FleetEventLog { event in
-                if case .created(_, _, 3, _) = event { signal.yield() }
-            }
-            let task = Task { try await launcher.launchFleet(spec, options: FleetOptions(count: 6, concurrency: 2), events: events.handler) }
+            let task = Task { try await launcher.launch(spec, count: 6, options: LaunchOptions(concurrency: 2)) }
             for await _ in createdThree { break }
             task.cancel()
-            let failure = try await #require(throws: FleetFailure.self) { try await task.value }
-            #expect(failure.isCancellation)
+            let error = try await #require(throws: LauncherError.self) { try await task.value }
+            #expect(error.isCancellation)
+            #expect(error.kind == .interrupted)
             let state = await emulator.state()
             #expect(state.pods.count >= 3)
-            #expect(Set(failure.terminated) == Set(state.pods.map(\.id)))
-            #expect(await alive(emulator).isEmpty)
+            #expect(Set(error.terminated) == Set(state.pods.map(\.id)))
+            #expect(error.leftRunning.isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
             #expect(events.events.contains { if case .terminating = $0 { true } else { false } })
         }
     }
 
-    @Test("under a tight rate limit the fleet paces launch and cleanup across windows and sees no 429")
+    @Test("under a tight rate limit the launch paces creates and cleanup across windows and sees no 429")
     func rateLimited() async throws {
-        try await withFleetWorld(rateLimitPerMinute: 12) { emulator, plain, clock in
+        try await withWorld(rateLimitPerMinute: 12) { emulator, plain, clock in
             let retried429 = Mutex(0)
             let client = plain.client.observingRetries { notice in
                 if notice.reason.contains("429") { retried429.withLock { $0 += 1 } }
             }
-            let launcher = RunPodLauncher(client: client, configuration: plain.configuration, ledger: plain.ledger)
-            let events = FleetEventLog()
-            let fleet = try await launcher.withFleet(spec, options: FleetOptions(count: 8, concurrency: 4), events: events.handler) { fleet in
-                #expect(await alive(emulator).count == 8)
-                return fleet
+            let events = EventLog()
+            let launcher = RunPodLauncher(client: client, configuration: plain.configuration, ledger: plain.ledger, events: events.handler)
+            let launched = try await launcher.withPods(spec, count: 8, options: LaunchOptions(concurrency: 4)) { launched in
+                #expect(await alivePods(emulator).count == 8)
+                return launched
             }
-            #expect(fleet.pods.count == 8)
-            #expect(fleet.statistics.rateLimitedResponses == 0)
+            #expect(launched.pods.count == 8)
+            #expect(launched.statistics.rateLimitedResponses == 0)
             #expect(retried429.withLock { $0 } == 0)
-            #expect(fleet.statistics.pacingWaits >= 1)
+            #expect(launched.statistics.pacingWaits >= 1)
             // 2 placement reads + 8 creates + listing: more than one 12-request window, so at least one reset was awaited.
             #expect(clock.now.offset >= .seconds(60))
             #expect(events.events.contains { if case .pacing = $0 { true } else { false } })
-            #expect(await alive(emulator).isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
         }
     }
 
-    @Test("invalid fleet options are refused before any request", arguments: [(0, 1, nil), (3, 0, nil), (3, 2, 4), (3, 2, 0)] as [(Int, Int, Int?)])
+    @Test(
+        "invalid counts and options are refused before any request",
+        arguments: [(0, 1, nil), (3, 0, nil), (3, 2, 4), (3, 2, 0)] as [(Int, Int, Int?)])
     func invalidOptions(count: Int, concurrency: Int, minReady: Int?) async throws {
-        try await withFleetWorld { emulator, launcher, _ in
-            let failure = try await #require(throws: FleetFailure.self) {
-                try await launcher.launchFleet(spec, options: FleetOptions(count: count, concurrency: concurrency, minReady: minReady))
+        try await withWorld { emulator, launcher, _ in
+            let error = try await #require(throws: LauncherError.self) {
+                try await launcher.launch(spec, count: count, options: LaunchOptions(concurrency: concurrency, minReady: minReady))
             }
-            guard case .invalidInput? = failure.launcherError else {
-                Issue.record("\(failure)")
+            guard case .invalidInput = error.reason else {
+                Issue.record("\(error)")
                 return
             }
+            #expect(error.kind == .usage)
             #expect(await emulator.state().calls.isEmpty)
         }
+    }
+
+    @Test("pod names: one pod keeps the name as it is, several are NAME-1…NAME-N, no name stays generated")
+    func podNames() {
+        #expect(LaunchOptions.podName(base: "batch", index: 0, count: 1) == "batch")
+        #expect((0..<3).map { LaunchOptions.podName(base: "batch", index: $0, count: 3) } == ["batch-1", "batch-2", "batch-3"])
+        #expect(LaunchOptions.podName(base: nil, index: 1, count: 3) == nil)
     }
 }

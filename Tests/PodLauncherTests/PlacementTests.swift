@@ -1,6 +1,7 @@
 import Foundation
 import PodLauncher
 import RunPodAPI
+import TestSupport
 import Testing
 
 @Suite("placement")
@@ -8,7 +9,7 @@ struct PlacementTests {
     @Test("a network volume pins the pod to its data center, in Secure Cloud, mounted")
     func volumePinsDataCenter() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, rtx4090]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         #expect(pod.dataCenterID == "EU-RO-1")
         let body = try #require(h.fake.createBodies.first)
         #expect(body["dataCenterIds"] as? [String] == ["EU-RO-1"])
@@ -31,7 +32,7 @@ struct PlacementTests {
     func userOrderWithStock() async throws {
         let h = Harness(
             fake: FakeRunPod(gpus: [a40, rtx4090, l40s, h100], createScript: [.problem(400, "There are no longer any instances available")]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA H100 80GB HBM3", "NVIDIA GeForce RTX 4090", "NVIDIA L40S"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA H100 80GB HBM3", "NVIDIA GeForce RTX 4090", "NVIDIA L40S"]))
         #expect(h.fake.createBodies.compactMap { ($0["gpu"] as? [String: Any])?["id"] as? String } == ["NVIDIA GeForce RTX 4090", "NVIDIA L40S"])
         #expect(pod.gpuTypeID == "NVIDIA L40S")
         let chosen = h.events.events.compactMap { event -> [String]? in
@@ -46,9 +47,9 @@ struct PlacementTests {
         let detail = "There are no longer any instances available with the requested specifications. Please refresh and try again."
         let h = Harness(fake: FakeRunPod(gpus: [a40, rtx4090, l40s, h100], createScript: [.problem(400, detail), .problem(400, detail)]))
         let error = try await #require(throws: LauncherError.self) {
-            try await h.launcher.launchPod(spec(["NVIDIA GeForce RTX 4090", "NVIDIA A40", "NVIDIA H100 80GB HBM3"]))
+            try await h.launcher.createPod(spec(["NVIDIA GeForce RTX 4090", "NVIDIA A40", "NVIDIA H100 80GB HBM3"]))
         }
-        guard case .noCapacity(let dc, let tried, let available) = error else {
+        guard case .noCapacity(let dc, let tried, let available, nil) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -66,7 +67,7 @@ struct PlacementTests {
     @Test("403 skips the candidate, 400 tries the next", arguments: [400, 403])
     func rejectedTriesNext(status: Int) async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(status, "nope")]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40", "NVIDIA L40S"]))
         #expect(pod.gpuTypeID == "NVIDIA L40S")
         #expect(h.fake.creates == 2)
         #expect(h.events.events.contains { if case .candidateRejected(_, status, "nope") = $0 { true } else { false } })
@@ -75,8 +76,8 @@ struct PlacementTests {
     @Test("402 stops at once: no candidate can succeed")
     func insufficientBalance() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(402, "insufficient balance")]))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
-        guard case .insufficientBalance = error else {
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
+        guard case .insufficientBalance = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -87,8 +88,8 @@ struct PlacementTests {
     func unprocessable() async throws {
         let h = Harness(
             fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(422, "Request validation failed.", errors: ["$.disk: must be >= 1"])]))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
-        guard case .invalidInput(let message) = error else {
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
+        guard case .invalidInput(let message) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -99,7 +100,7 @@ struct PlacementTests {
     @Test("429 waits Retry-After and retries the same candidate")
     func rateLimitedCreate() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: [.problem(429, "rate limit exceeded", retryAfter: 9)]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40", "NVIDIA L40S"]))
         #expect(pod.gpuTypeID == "NVIDIA A40")
         #expect(h.fake.creates == 2)
         #expect(h.clock.sleeps.contains(.seconds(9)))
@@ -108,8 +109,8 @@ struct PlacementTests {
     @Test("5xx retries the same candidate, looking for the pod before each retry, and gives up bounded")
     func serverErrorsBounded() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: Array(repeating: .problem(503, "busy"), count: 10)))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
-        guard case .unreachable(let apiError) = error else {
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["NVIDIA A40", "NVIDIA L40S"])) }
+        guard case .unreachable(let apiError) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -122,7 +123,7 @@ struct PlacementTests {
     @Test("a create whose answer was lost adopts the pod it made instead of creating a second")
     func ambiguousCreateAdopted() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, l40s], createScript: [.dropAfterApply]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40", "NVIDIA L40S"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40", "NVIDIA L40S"]))
         #expect(h.fake.creates == 1)
         #expect(pod.id == "pod1")
         #expect(h.fake.state.withLock { $0.pods.count } == 1)
@@ -131,7 +132,7 @@ struct PlacementTests {
     @Test("a create that never left is simply sent again")
     func refusedCreateResent() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], createScript: [.refuse]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         #expect(h.fake.creates == 2)
         #expect(h.fake.state.withLock { $0.pods.count } == 1)
         #expect(pod.gpuTypeID == "NVIDIA A40")
@@ -140,8 +141,8 @@ struct PlacementTests {
     @Test("an unknown GPU ID is invalid input naming the closest valid one, before any create")
     func unknownGPU() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40, rtx4090, l40s]))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["RTX 4090"])) }
-        guard case .invalidInput(let message) = error else {
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["RTX 4090"])) }
+        guard case .invalidInput(let message) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -153,7 +154,7 @@ struct PlacementTests {
     @Test("Community Cloud with a network volume is refused with the reason, before any request")
     func communityWithVolume() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40"], cloud: .community)) }
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["NVIDIA A40"], cloud: .community)) }
         #expect(error.description.contains("Secure Cloud"))
         #expect(h.fake.requests.isEmpty)
     }
@@ -161,7 +162,7 @@ struct PlacementTests {
     @Test("without a volume, ALL tries Secure then Community, with no data center pin")
     func allWithoutVolume() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], createScript: [.problem(400, "no secure capacity")]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"], volume: nil))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"], volume: nil))
         #expect(h.fake.createBodies.map { $0["cloud"] as? String } == ["SECURE", "COMMUNITY"])
         #expect(h.fake.createBodies.allSatisfy { $0["dataCenterIds"] == nil && $0["mounts"] == nil })
         #expect(pod.id == "pod1")
@@ -170,8 +171,8 @@ struct PlacementTests {
     @Test("an unknown network volume is notFound naming it")
     func unknownVolume() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40"], volume: "vol-nope")) }
-        guard case .notFound(let kind, let id) = error else {
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(spec(["NVIDIA A40"], volume: "vol-nope")) }
+        guard case .notFound(let kind, let id) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -199,8 +200,8 @@ struct PlacementTests {
         ])
     func invalidSpecs(_ bad: BadSpec) async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
-        let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(bad.spec) }
-        guard case .invalidInput(let message) = error else {
+        let error = try await #require(throws: LauncherError.self) { try await h.launcher.createPod(bad.spec) }
+        guard case .invalidInput(let message) = error.reason else {
             Issue.record("\(error)")
             return
         }

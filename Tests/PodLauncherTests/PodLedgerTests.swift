@@ -4,6 +4,7 @@ import PodLauncher
 import RunPodAPI
 import RunPodEmulator
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Darwin)
@@ -147,11 +148,7 @@ struct PodLedgerLauncherTests {
     static func launcher(_ emulator: RunningEmulator, ledger: PodLedger?, logger: Logger? = nil, events: RunPodLauncher.EventHandler? = nil)
         -> RunPodLauncher
     {
-        let client = RunPodClient(baseURL: emulator.baseURL, apiKey: APIKey(emulator.apiKey), requestTimeout: .seconds(5))
-        let configuration = LauncherConfiguration(
-            proxyURLTemplate: emulator.proxyURLTemplate, readyPath: "/system_stats", pollSchedule: .fixed(.milliseconds(10)),
-            probeInterval: .milliseconds(10), terminateTimeout: .seconds(10), cleanupDeadline: .seconds(20))
-        return RunPodLauncher(client: client, configuration: configuration, logger: logger, ledger: ledger, events: events)
+        emulatorLauncher(emulator, ledger: ledger, logger: logger, events: events)
     }
 
     @Test("the pod is recorded before the launcher waits on it, and forgotten once confirmed gone")
@@ -162,7 +159,7 @@ struct PodLedgerLauncherTests {
             let launcher = Self.launcher(emulator, ledger: ledger) { event in
                 if case .statusChanged(let podID, _, _, _) = event { seenWhileWaiting.withLock { $0.append(ledger.record(podID: podID)) } }
             }
-            let ready = try await launcher.launchUntilReady(LaunchSpec(name: "ledger-lifecycle"), timeout: .seconds(30))
+            let ready = try await launcher.launchPod(LaunchSpec(name: "ledger-lifecycle"), options: LaunchOptions(timeout: .seconds(30)))
             let seen = seenWhileWaiting.withLock { $0 }
             #expect(!seen.isEmpty && seen.allSatisfy { $0 != nil }, "every status change happened with the record in place")
             let record = try #require(ledger.record(podID: ready.pod.id))
@@ -178,19 +175,19 @@ struct PodLedgerLauncherTests {
         }
     }
 
-    @Test("launchPod records the launch ID the pod carries in RUNPOD_LAUNCHER_LAUNCH_ID")
+    @Test("createPod records the launch ID the pod carries in RUNPOD_LAUNCHER_LAUNCH_ID")
     func launchIDRecorded() async throws {
         try await withEmulator { emulator in
             let ledger = try temporaryLedger()
-            let pod = try await Self.launcher(emulator, ledger: ledger).launchPod(LaunchSpec())
+            let pod = try await Self.launcher(emulator, ledger: ledger).createPod(LaunchSpec())
             let state = try #require(await emulator.state().pods.first)
             let launchID = try #require(state.createRequest["env"]?[PodIdentity.launchIDKey]?.stringValue, "no launch ID in \(state.createRequest)")
             #expect(ledger.record(podID: pod.id)?.launchID == launchID)
         }
     }
 
-    @Test("launchUntilReady records the launch ID it sent in RUNPOD_LAUNCHER_LAUNCH_ID, from the moment the pod exists")
-    func launchIDRecordedByLaunchUntilReady() async throws {
+    @Test("launchPod records the launch ID it sent in RUNPOD_LAUNCHER_LAUNCH_ID, from the moment the pod exists")
+    func launchIDRecordedByLaunchPod() async throws {
         try await withEmulator { emulator in
             let ledger = try temporaryLedger()
             let seenWhileWaiting = Mutex<[String?]>([])
@@ -199,7 +196,7 @@ struct PodLedgerLauncherTests {
                     seenWhileWaiting.withLock { $0.append(ledger.record(podID: podID)?.launchID) }
                 }
             }
-            let ready = try await launcher.launchUntilReady(LaunchSpec(name: "ledger-launch-id"), timeout: .seconds(30))
+            let ready = try await launcher.launchPod(LaunchSpec(name: "ledger-launch-id"), options: LaunchOptions(timeout: .seconds(30)))
             let state = try #require(await emulator.state().pods.first)
             let launchID = try #require(state.createRequest["env"]?[PodIdentity.launchIDKey]?.stringValue, "no launch ID in \(state.createRequest)")
             #expect(ledger.record(podID: ready.pod.id)?.launchID == launchID)
@@ -214,14 +211,14 @@ struct PodLedgerLauncherTests {
         try await withEmulator { emulator in
             let ledger = try temporaryLedger()
             let launcher = Self.launcher(emulator, ledger: ledger)
-            let id = try await launcher.withPod(LaunchSpec(), timeout: .seconds(30)) { ready in
+            let id = try await launcher.withPod(LaunchSpec(), options: LaunchOptions(timeout: .seconds(30))) { ready in
                 #expect(ledger.record(podID: ready.pod.id) != nil)
                 return ready.pod.id
             }
             #expect(ledger.record(podID: id) == nil)
             struct BodyFailed: Error {}
             await #expect(throws: BodyFailed.self) {
-                try await launcher.withPod(LaunchSpec(), timeout: .seconds(30)) { _ in throw BodyFailed() }
+                try await launcher.withPod(LaunchSpec(), options: LaunchOptions(timeout: .seconds(30))) { _ in throw BodyFailed() }
             }
             #expect(ledger.load().records.isEmpty)
             #expect(await emulator.state().pods.allSatisfy { !$0.alive })
@@ -236,7 +233,7 @@ struct PodLedgerLauncherTests {
             try Data("x".utf8).write(to: blocker)
             let warnings = WarningLog()
             let launcher = Self.launcher(emulator, ledger: PodLedger(directory: blocker), logger: warnings.logger)
-            let ready = try await launcher.launchUntilReady(LaunchSpec(), timeout: .seconds(30))
+            let ready = try await launcher.launchPod(LaunchSpec(), options: LaunchOptions(timeout: .seconds(30)))
             #expect(warnings.messages.contains { $0.contains("could not record pod \(ready.pod.id)") && $0.contains("list --mine") })
             try await launcher.terminatePod(podID: ready.pod.id)
             #expect(await emulator.state().pods.allSatisfy { !$0.alive })
@@ -248,10 +245,10 @@ struct PodLedgerLauncherTests {
         try await withEmulator { emulator in
             let ledger = try temporaryLedger()
             let launcher = Self.launcher(emulator, ledger: ledger)
-            let live = try await launcher.launchPod(LaunchSpec(name: "live"))
-            let dead = try await launcher.launchPod(LaunchSpec(name: "dead"))
-            let kept = try await launcher.launchPod(LaunchSpec(name: "kept"))
-            let stranger = try await Self.launcher(emulator, ledger: nil).launchPod(LaunchSpec(name: "stranger"))
+            let live = try await launcher.createPod(LaunchSpec(name: "live"))
+            let dead = try await launcher.createPod(LaunchSpec(name: "dead"))
+            let kept = try await launcher.createPod(LaunchSpec(name: "kept"))
+            let stranger = try await Self.launcher(emulator, ledger: nil).createPod(LaunchSpec(name: "stranger"))
             let gone = LedgerProcess(pid: Int32.max - 1, startToken: "gone", host: LedgerProcess.current.host)
             var deadRecord = try #require(ledger.record(podID: dead.id))
             deadRecord.owner = gone

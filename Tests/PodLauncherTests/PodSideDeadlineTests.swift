@@ -2,6 +2,7 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import TestSupport
 import Testing
 
 @Suite("pod-side deadline: the pod stops itself")
@@ -22,7 +23,7 @@ struct PodSideDeadlineTests {
             let options = LaunchOptions(
                 limits: PodLimits(maxLifetime: .seconds(3600)), podSideDeadline: PodSideDeadline(startCommand: "python main.py"),
                 now: { clock.now })
-            let pod = try await surfaceLauncher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: options)
+            let pod = try await emulatorLauncher(emulator).createPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: options)
             let created = try #require(await emulator.state().pods.first { $0.id == pod.id })
             #expect(created.createRequest["args"] == .string(PodSideDeadline.wrapper))
 
@@ -39,11 +40,11 @@ struct PodSideDeadlineTests {
     @Test("a pod-side deadline needs a max lifetime and a start command")
     func needsLifetimeAndCommand() async throws {
         try await withEmulator { emulator in
-            let launcher = surfaceLauncher(emulator)
+            let launcher = emulatorLauncher(emulator)
             let noLifetime = LaunchOptions(podSideDeadline: PodSideDeadline(startCommand: "python main.py"))
-            await #expect(throws: LauncherError.self) { try await launcher.launchPod(LaunchSpec(), options: noLifetime) }
+            await #expect(throws: LauncherError.self) { try await launcher.createPod(LaunchSpec(), options: noLifetime) }
             let noCommand = LaunchOptions(limits: PodLimits(maxLifetime: .seconds(60)), podSideDeadline: PodSideDeadline(startCommand: " "))
-            await #expect(throws: LauncherError.self) { try await launcher.launchPod(LaunchSpec(), options: noCommand) }
+            await #expect(throws: LauncherError.self) { try await launcher.createPod(LaunchSpec(), options: noCommand) }
             #expect(await emulator.state().pods.isEmpty)
         }
     }

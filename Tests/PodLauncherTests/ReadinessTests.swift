@@ -3,6 +3,7 @@ import Logging
 import PodLauncher
 import RunPodAPI
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("readiness, termination and the scoped lifecycle")
@@ -15,7 +16,7 @@ struct ReadinessTests {
     func readyAfterProbe() async throws {
         let fake = FakeRunPod(gpus: [a40], statusScript: ["PROVISIONING", "STARTING", "STARTING", "RUNNING"])
         let h = Harness(fake: fake, proxy: FakeProxy([502, 502, 200]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         let ready = try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(300))
         #expect(statuses(h.events.events) == [.provisioning, .starting, .running])
         #expect(h.proxy.requests.count > 3, "the app is probed from the first read on, not only once RUNNING")
@@ -32,7 +33,7 @@ struct ReadinessTests {
     @Test("probeApp=false: RUNNING with ports is ready, nothing probed")
     func noProbe() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["STARTING", "RUNNING"]), proxy: FakeProxy([502]), probeApp: false)
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         _ = try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(60))
         #expect(h.proxy.requests.isEmpty)
     }
@@ -40,9 +41,9 @@ struct ReadinessTests {
     @Test("ERROR, EXITED and TERMINATED fail the wait at once", arguments: ["ERROR", "EXITED", "TERMINATED"])
     func terminalStatuses(status: String) async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["STARTING", status]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(300)) }
-        guard case .podFailed(let id, let reported, _) = error else {
+        guard case .podFailed(let id, let reported, _) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -53,9 +54,9 @@ struct ReadinessTests {
     @Test("a pod that never gets ready times out saying what it waited for")
     func timeout() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["PROVISIONING", "STARTING"]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(120)) }
-        guard case .timedOut(let id, let after, let last, let waitingFor) = error else {
+        guard case .timedOut(let id, let after, let last, let waitingFor) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -68,9 +69,9 @@ struct ReadinessTests {
     @Test("an app that never answers times out naming the URL and the last probe")
     func probeTimeout() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["RUNNING"]), proxy: FakeProxy([502]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.waitForReady(podID: pod.id, timeout: .seconds(30)) }
-        guard case .timedOut(_, _, .running?, let waitingFor) = error else {
+        guard case .timedOut(_, _, .running?, let waitingFor) = error.reason else {
             Issue.record("\(error)")
             return
         }
@@ -105,7 +106,7 @@ struct ReadinessTests {
     @Test("terminate deletes, then reads back until RunPod says the pod is gone")
     func terminateConfirmed() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
-        let pod = try await h.launcher.launchPod(spec(["NVIDIA A40"]))
+        let pod = try await h.launcher.createPod(spec(["NVIDIA A40"]))
         try await h.launcher.terminatePod(podID: pod.id)
         #expect(h.fake.count("DELETE", "/v2/pods/pod1") == 1)
         #expect(h.fake.count("GET", "/v2/pods/pod1") >= 1)
@@ -116,37 +117,37 @@ struct ReadinessTests {
     func terminateUnknown() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40]))
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.terminatePod(podID: "pod-nope") }
-        guard case .notFound("pod", "pod-nope") = error else {
+        guard case .notFound("pod", "pod-nope") = error.reason else {
             Issue.record("\(error)")
             return
         }
     }
 
     @Test("a launch that fails after the pod exists terminates it and says which pod")
-    func launchUntilReadyCleansUp() async throws {
+    func launchPodCleansUp() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["STARTING", "ERROR"]))
-        let failure = try await #require(throws: LauncherFailure.self) {
-            try await h.launcher.launchUntilReady(spec(["NVIDIA A40"]), timeout: .seconds(60))
+        let error = try await #require(throws: LauncherError.self) {
+            try await h.launcher.launchPod(spec(["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(60)))
         }
-        #expect(failure.podID == "pod1")
-        #expect(!failure.podLeftRunning)
-        guard case .podFailed? = failure.launcherError else {
-            Issue.record("\(failure)")
+        #expect(error.terminated == ["pod1"])
+        #expect(error.leftRunning.isEmpty)
+        guard case .podFailed = error.reason else {
+            Issue.record("\(error)")
             return
         }
         #expect(h.fake.count("DELETE", "/v2/pods/pod1") == 1)
-        #expect(failure.description.contains("Pod pod1 was terminated."))
+        #expect(error.description.contains("Pod pod1 was terminated."))
     }
 
     @Test("keepOnFailure leaves the pod and says so")
     func keepOnFailure() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["STARTING"]))
-        let failure = try await #require(throws: LauncherFailure.self) {
-            try await h.launcher.launchUntilReady(spec(["NVIDIA A40"]), timeout: .seconds(10), keepOnFailure: true)
+        let error = try await #require(throws: LauncherError.self) {
+            try await h.launcher.launchPod(spec(["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(10), keepOnFailure: true))
         }
-        #expect(failure.podID == "pod1" && failure.podLeftRunning)
+        #expect(error.leftRunning == ["pod1"] && error.terminated.isEmpty)
         #expect(h.fake.count("DELETE", "/v2/pods") == 0)
-        #expect(failure.description.contains("still running"))
+        #expect(error.description.contains("still running"))
     }
 
     @Test("withPod terminates after the body succeeds, and after it throws")
@@ -181,10 +182,10 @@ struct ReadinessTests {
         let fake = FakeRunPod(gpus: [a40], statusScript: ["PROVISIONING"])
         fake.state.withLock { $0.cancelCallerOnRead = 2 }  // SIGINT lands during the second read of the pod
         let h = Harness(fake: fake)
-        let result = await Task { try await h.launcher.launchUntilReady(spec(["NVIDIA A40"]), timeout: .seconds(60)) }.result
-        let failure = try #require(throws: LauncherFailure.self) { try result.get() }
-        #expect(failure.isCancellation)
-        #expect(failure.podID == "pod1" && !failure.podLeftRunning, "\(failure)")
+        let result = await Task { try await h.launcher.launchPod(spec(["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(60))) }.result
+        let error = try #require(throws: LauncherError.self) { try result.get() }
+        #expect(error.isCancellation)
+        #expect(error.terminated == ["pod1"] && error.leftRunning.isEmpty, "\(error)")
         #expect(fake.state.withLock { $0.deleted } == ["pod1"])
     }
 
@@ -192,10 +193,10 @@ struct ReadinessTests {
     func cancelledDuringCreate() async throws {
         let fake = FakeRunPod(gpus: [a40], createScript: [.createAndCancelCaller])
         let h = Harness(fake: fake)
-        let result = await Task { try await h.launcher.launchUntilReady(spec(["NVIDIA A40"]), timeout: .seconds(60)) }.result
-        let failure = try #require(throws: LauncherFailure.self) { try result.get() }
-        #expect(failure.isCancellation)
-        #expect(failure.podID == "pod1")
+        let result = await Task { try await h.launcher.launchPod(spec(["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(60))) }.result
+        let error = try #require(throws: LauncherError.self) { try result.get() }
+        #expect(error.isCancellation)
+        #expect(error.terminated == ["pod1"] && error.leftRunning.isEmpty, "\(error)")
         #expect(fake.state.withLock { $0.deleted } == ["pod1"])
     }
 
@@ -206,7 +207,7 @@ struct ReadinessTests {
         logger.logLevel = .trace
         let h = Harness(fake: FakeRunPod(gpus: [a40], createScript: [.problem(401, "invalid api key")]), logger: logger)
         let error = try await #require(throws: LauncherError.self) { try await h.launcher.launchPod(spec(["NVIDIA A40"])) }
-        guard case .unauthorized = error else {
+        guard case .unauthorized = error.reason else {
             Issue.record("\(error)")
             return
         }
