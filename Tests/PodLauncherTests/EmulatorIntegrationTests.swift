@@ -103,7 +103,9 @@ struct EmulatorIntegrationTests {
             let launcher = launcher(emulator)
             struct Boom: Error {}
             await #expect(throws: Boom.self) {
-                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30))) { _ in throw Boom() }
+                try await launcher.withPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30))) { _ in
+                    throw Boom()
+                }
             }
             #expect(await alivePods(emulator).isEmpty)
 

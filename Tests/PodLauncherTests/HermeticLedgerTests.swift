@@ -4,10 +4,10 @@ import RunPodEmulator
 import TestSupport
 import Testing
 
-/// A launcher built without `ledger:` records its pods in `$XDG_STATE_HOME/runpod-launcher` (the default real users
-/// want), so a test that forgets it writes the state directory of whoever runs `swift test`, and a launcher the
-/// library builds for itself (the fleet's) would ignore a caller's `ledger: nil`. Every construction in the package
-/// names its ledger: nil, a temporary one, or (in the CLI) the one of the run's environment.
+/// `ledger:` has no default, and no construction may pass `PodLedger.standard` (the user's
+/// `$XDG_STATE_HOME/runpod-launcher`): a test that did would write the state directory of whoever runs `swift test`.
+/// Every construction in the package names its ledger: nil, a temporary one, or (in the CLI) the one of the run's
+/// environment; the shared test launchers (TestSupport) record in temporary directories.
 @Suite("hermetic ledger: every launcher the package builds names its ledger")
 struct HermeticLedgerTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

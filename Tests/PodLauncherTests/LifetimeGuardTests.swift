@@ -19,7 +19,8 @@ struct LifetimeGuardTests {
             let started = ContinuousClock.now
             let error = await #expect(throws: LauncherError.self) {
                 try await emulatorLauncher(emulator).withPod(
-                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30), limits: PodLimits(maxLifetime: .milliseconds(400)))
+                    LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]),
+                    options: LaunchOptions(timeout: .seconds(30), limits: PodLimits(maxLifetime: .milliseconds(400)))
                 ) { _ in
                     try await Task.sleep(for: .seconds(60))
                 }

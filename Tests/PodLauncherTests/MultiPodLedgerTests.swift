@@ -104,16 +104,16 @@ extension MultiPodTests {
 
     // The time limit turns a hung launch into a failure: a creator's failure once left the waiter waiting for ever.
     @Test(
-        "a pod the cleanup finds only by its identity (its create answer lost) is recorded, so a failed terminate leaves its record",
+        "a pod the cleanup finds only by its identity (its create answer unreadable) is recorded, so a failed terminate leaves its record",
         .timeLimit(.minutes(1)))
     func podFoundByCleanupIsRecorded() async throws {
         try await withWorld { emulator, launcher, _ in
             let ledger = try #require(launcher.ledger)
-            // The create goes through unanswered, and every listing the launch makes to find it fails (4 attempts): the
-            // pod fails with its create sent and its ID unknown, so the cleanup looks for it by identity and finds it.
-            // RunPod then refuses to terminate it.
+            // The create goes through but its answer is unreadable, and the one listing the launch makes to find it fails
+            // (4 attempts): the pod fails with its create sent and its ID unknown, so the cleanup looks for it by
+            // identity and finds it. RunPod then refuses to terminate it.
             await emulator.setFaults([
-                FaultRule(operation: "createPod", kind: .dropConnectionAfterApply, times: 1),
+                FaultRule(operation: "createPod", kind: .malformedJSON, times: 1),
                 FaultRule(operation: "listPods", kind: .serverError(status: 502), times: 4),
                 FaultRule(operation: "deletePod", kind: .serverError(status: 403)),
             ])

@@ -87,9 +87,10 @@ struct ReadinessTests {
             polls += 1
             elapsed += schedule.delay(afterPoll: polls)
         }
-        #expect(polls <= 20)
-        #expect(schedule.delay(afterPoll: 1) == .seconds(1))
-        #expect(schedule.delay(afterPoll: 50) == .seconds(5))
+        #expect(polls <= 10)
+        // 2 s, doubling, capped at 10 s: at most 6 reads a minute once settled (issue 11; was 1 s ×1.5 up to 5 s).
+        #expect((1...5).map { schedule.delay(afterPoll: $0) } == [2, 4, 8, 10, 10].map { Duration.seconds($0) })
+        #expect(schedule.delay(afterPoll: 50) == .seconds(10))
     }
 
     @Test("a low RateLimit budget stretches polling until the window resets")
@@ -100,7 +101,7 @@ struct ReadinessTests {
         let none = RateLimitStatus(rateLimit: #""minute";r=0;t=12"#, policy: nil)
         #expect(schedule.delay(afterPoll: 1, rateLimit: none) >= .seconds(12))
         let plenty = RateLimitStatus(rateLimit: #""minute";r=50;t=30"#, policy: nil)
-        #expect(schedule.delay(afterPoll: 1, rateLimit: plenty) == .seconds(1))
+        #expect(schedule.delay(afterPoll: 1, rateLimit: plenty) == .seconds(2))
     }
 
     @Test("terminate deletes, then reads back until RunPod says the pod is gone")

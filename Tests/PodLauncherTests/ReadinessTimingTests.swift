@@ -142,7 +142,7 @@ struct ReadinessTimingTests {
         let pod = TimedPod(clock: SkippingClock(), runningAt: .seconds(2), appAt: .seconds(100))
         let ready = try await pod.launcher(probeApp: false).waitForReady(podID: "pod1", timeout: .seconds(300))
         #expect(pod.probes.isEmpty)
-        #expect(ready.readyAfter == .milliseconds(2500), "reads at 0, 1 and 2.5 s")
+        #expect(ready.readyAfter == .seconds(2), "reads at 0 and 2 s (the standard schedule starts at 2 s)")
     }
 
     @Test("the probing event comes after RUNNING, so progress still reads status → probing → answered")
