@@ -51,12 +51,20 @@ struct DoctorCommand: AsyncParsableCommand {
         var checks: [DoctorCheck]
     }
 
+    /// The volume flags, as a launch would read them.
+    private var volumeOverrides: LaunchOverrides {
+        var overrides = LaunchOverrides()
+        overrides.networkVolumeID = networkVolume
+        overrides.noNetworkVolume = noNetworkVolume
+        return overrides
+    }
+
     func run() async throws {
         let runtime = try Runtime.prepare(global)
         let environment = runtime.context.environment
         let checks = await DoctorChecks(
             settings: runtime.settings, environment: environment,
-            networkVolumeID: Settings.networkVolume(flag: networkVolume, disabled: noNetworkVolume, environment: environment),
+            networkVolumeID: LaunchPlan.networkVolumes(profile: nil, overrides: volumeOverrides, environment: environment).first,
             networkVolumeOrigin: networkVolume != nil
                 ? "--network-volume" : environment["RUNPOD_NETWORK_VOLUME_ID"].map { _ in "$RUNPOD_NETWORK_VOLUME_ID" } ?? "the built-in default",
             gpuTypeIDs: gpus.isEmpty ? Defaults.gpuTypeIDs : gpus, gpuCount: gpuCount, session: runtime.session, logger: runtime.logger

@@ -107,35 +107,3 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
         return " or its pod-side deadline, \(DurationText.format(lifetime)) after launch"
     }
 }
-
-/// `launch --count N --json`: `{"pods": [PodJSON…], "requested": N, "failed": [{index, podId, kind, message}]}`.
-/// `pods` lists every ready pod in launch order (the shape `list --json` uses); `failed` is empty unless --min-ready
-/// let the launch succeed without some. A launch that fails prints `ErrorJSON` instead, whose `podIds` names every
-/// pod it could not confirm terminated.
-struct LaunchJSON: Codable, Sendable, Equatable {
-    struct Failed: Codable, Sendable, Equatable {
-        var index: Int
-        var podId: String?
-        var kind: String
-        var message: String
-    }
-
-    var pods: [PodJSON]
-    var requested: Int
-    var failed: [Failed]
-
-    init(pods: [PodJSON], requested: Int, failed: [Failed]) {
-        self.pods = pods
-        self.requested = requested
-        self.failed = failed
-    }
-
-    init(_ launched: LaunchedPods, requested: Int) {
-        pods = launched.pods.map(PodJSON.init)
-        self.requested = requested
-        failed = launched.failures.map { failure in
-            let mapped = Failure.from(failure.error)
-            return Failed(index: failure.index + 1, podId: failure.podID, kind: mapped.kind, message: failure.error.reasonDescription)
-        }
-    }
-}

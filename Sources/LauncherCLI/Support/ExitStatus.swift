@@ -95,7 +95,6 @@ extension Failure {
         }
     }
 
-    func with(message: String) -> Failure { Failure(status: status, kind: kind, message: message) }
 
     /// True for the errors this mapping owns; argument parser's own errors (help, ValidationError from `run()`,
     /// `ExitCode`) keep argument parser's messages and codes.

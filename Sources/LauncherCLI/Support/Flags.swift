@@ -169,7 +169,7 @@ public enum Flags {
                 throw ValidationError("--gpu needs a GPU type ID such as \"NVIDIA GeForce RTX 4090\" (got '\(gpu)').")
             }
             if let image, image.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--image is empty.") }
-            if let minCUDA, !Self.isCUDAVersion(minCUDA) {
+            if let minCUDA, !LaunchSpec.isCUDAVersion(minCUDA) {
                 throw ValidationError("--min-cuda must be MAJOR.MINOR, as in 12.4 (got '\(minCUDA)').")
             }
             if let minRAMPerGPU, minRAMPerGPU < 1 { throw ValidationError("--min-ram-per-gpu must be at least 1 GB, not \(minRAMPerGPU).") }
@@ -221,11 +221,6 @@ public enum Flags {
                 result[key] = String(entry[entry.index(after: equals)...])
             }
             return result
-        }
-
-        static func isCUDAVersion(_ text: String) -> Bool {
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-            return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
         }
 
         static func isValidEnvName(_ name: String) -> Bool {

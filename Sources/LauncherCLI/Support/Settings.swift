@@ -37,17 +37,6 @@ public struct Settings: Sendable {
             profile: global.profile, apiKeyFlag: global.apiKey, environment: environment)
     }
 
-    /// The network volume to attach: `--network-volume` > `RUNPOD_NETWORK_VOLUME_ID` > `Defaults.networkVolumeID`;
-    /// nil with `--no-network-volume`.
-    public static func networkVolume(flag: String?, disabled: Bool, environment: [String: String]) -> String? {
-        if disabled { return nil }
-        if let flag { return flag }
-        if let fromEnvironment = environment["RUNPOD_NETWORK_VOLUME_ID"]?.trimmingCharacters(in: .whitespaces), !fromEnvironment.isEmpty {
-            return fromEnvironment
-        }
-        return Defaults.networkVolumeID
-    }
-
     /// The API key and where it came from: `--api-key` > `RUNPOD_API_KEY` > `$HOME/.runpod/config.toml` (`--profile`).
     /// Throws `ConfigurationError` when there is none or the file is unusable.
     public func credential() throws -> ResolvedCredential {

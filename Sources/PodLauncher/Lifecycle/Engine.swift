@@ -184,7 +184,7 @@ extension RunPodLauncher {
                 podIDs: ids, lookFor: unanswered, reason: "gave up on it", pacer: run.pacer, concurrency: run.options.concurrency)
             if let first = outcome.leftRunning.first {
                 // A pod we meant to give up still bills: that is a failure of the whole launch (its cleanup stops the rest).
-                throw LaunchStop(error: (outcome.errors[first] ?? .invalidInput("could not confirm failed pods terminated")))
+                throw LaunchStop(error: (outcome.errors[first] ?? .unexpected("could not confirm failed pods terminated")))
             }
         }
         return LaunchedPods(pods: run.book.readyPods, failures: failures, statistics: run.statistics)

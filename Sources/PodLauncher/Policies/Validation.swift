@@ -20,7 +20,7 @@ enum Validation {
             if key.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("An environment variable has an empty name.") }
             if key.contains("=") { throw fail("Environment variable name \"\(key)\" contains \"=\".") }
         }
-        if let version = spec.minCUDAVersion, !isCUDAVersion(version) {
+        if let version = spec.minCUDAVersion, !LaunchSpec.isCUDAVersion(version) {
             throw fail("The minimum CUDA version must be MAJOR.MINOR, as in 12.4 (got \"\(version)\").")
         }
         if let ram = spec.minRAMPerGPU, ram < 1 { throw fail("The minimum RAM per GPU must be at least 1 GB (got \(ram)).") }
@@ -53,12 +53,6 @@ enum Validation {
         if let wait = options.waitForCapacity, wait < .zero {
             throw fail("The capacity wait must not be negative (got \(DurationText.format(wait))).")
         }
-    }
-
-    /// `12.4`: digits, a dot, digits.
-    static func isCUDAVersion(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
     static func check(timeout: Duration) throws {

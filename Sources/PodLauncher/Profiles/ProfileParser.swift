@@ -58,7 +58,7 @@ struct ProfileParser {
             case "container-disk": profile.containerDiskGB = try field.positiveInt()
             case "min-cuda":
                 let text = try field.nonEmptyString()
-                guard Validation.isCUDAVersion(text) else { throw field.fail("must be MAJOR.MINOR, as in \"12.4\" (got '\(text)').") }
+                guard LaunchSpec.isCUDAVersion(text) else { throw field.fail("must be MAJOR.MINOR, as in \"12.4\" (got '\(text)').") }
                 profile.minCUDAVersion = text
             case "min-ram-per-gpu": profile.minRAMPerGPU = try field.positiveInt()
             case "min-vcpus-per-gpu": profile.minVCPUsPerGPU = try field.positiveInt()

@@ -60,6 +60,12 @@ public struct LaunchSpec: Sendable, Hashable, Codable {
     /// Only machines with at least this many vCPUs per GPU; nil: any.
     public var minVCPUsPerGPU: Int?
 
+    /// True for a CUDA version as RunPod takes it: `MAJOR.MINOR` (`12.4`).
+    public static func isCUDAVersion(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    }
+
     public init(
         name: String? = nil,
         gpuTypeIDs: [String] = Defaults.gpuTypeIDs,
