@@ -35,6 +35,26 @@ struct CapacityWaitTests {
         }
     }
 
+    @Test("a capacity wait works for N pods: placement is read again per try, and every pod is placed once stock appears")
+    func capacityAppearsForSeveralPods() async throws {
+        try await withEmulator { emulator in
+            await emulator.setStock(gpuTypeID: Self.gpu, dataCenterID: "EU-RO-1", count: 0)
+            let events = EventLog()
+            let launcher = emulatorLauncher(emulator, events: events.handler)
+            let options = LaunchOptions(timeout: .seconds(30), waitForCapacity: .seconds(30), capacityBackoff: Self.quickBackoff)
+            let launch = Task { try await launcher.launch(LaunchSpec(name: "wait", gpuTypeIDs: [Self.gpu]), count: 3, options: options) }
+            #expect(await eventually(timeout: .seconds(30)) { capacityRetries(events).count >= 2 })
+            let catalogReads = await emulator.state().calls["listGpuTypes", default: 0]
+            #expect(catalogReads >= 2, "placement is read again on each try")
+            await emulator.setStock(gpuTypeID: Self.gpu, dataCenterID: "EU-RO-1", count: 3)
+            let launched = try await launch.value
+            #expect(launched.pods.map(\.pod.name) == ["wait-1", "wait-2", "wait-3"])
+            #expect(await emulator.state().pods.count == 3)
+            _ = await launcher.terminate(podIDs: launched.podIDs)
+            #expect(await alivePods(emulator).isEmpty)
+        }
+    }
+
     @Test("a wait that runs out gives noCapacity with how long it waited; nothing was created")
     func waitRunsOut() async throws {
         try await withEmulator { emulator in

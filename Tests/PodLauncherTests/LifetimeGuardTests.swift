@@ -75,6 +75,25 @@ struct LifetimeGuardTests {
         }
     }
 
+    @Test("with several pods, the first to cross a limit terminates every pod, and the body is cancelled")
+    func limitAcrossPods() async throws {
+        try await withEmulator { emulator in
+            let options = LaunchOptions(timeout: .seconds(30), limits: PodLimits(maxLifetime: .milliseconds(400)))
+            let error = await #expect(throws: LauncherError.self) {
+                try await emulatorLauncher(emulator).withPods(LaunchSpec(name: "limited", gpuTypeIDs: ["NVIDIA A40"]), count: 3, options: options) {
+                    _ in try await Task.sleep(for: .seconds(60))
+                }
+            }
+            let failure = try #require(error)
+            let limit = try #require(exceeded(failure))
+            #expect(limit.limit == .lifetime(.milliseconds(400)))
+            let created = await emulator.state().pods.map(\.id)
+            #expect(created.count == 3)
+            #expect(Set(failure.terminated) == Set(created) && failure.leftRunning.isEmpty)
+            #expect(await alivePods(emulator).isEmpty)
+        }
+    }
+
     @Test("a body that finishes inside the limits returns its value and the pod is terminated")
     func withinLimits() async throws {
         try await withEmulator { emulator in

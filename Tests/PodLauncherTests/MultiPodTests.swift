@@ -94,6 +94,22 @@ struct MultiPodTests {
         }
     }
 
+    @Test("the cleanup rides out RunPod's transient terminate failures past one call's retries, for one pod and for N", arguments: [1, 3])
+    func cleanupRetriesTransientTerminates(count: Int) async throws {
+        let events = EventLog()
+        try await withWorld(events: events) { emulator, launcher, _ in
+            // Each terminate call gives up after 4 attempts; 4 × count + 2 failing answers need the reaper to try again.
+            await emulator.setFaults([FaultRule(operation: "deletePod", kind: .serverError(status: 503), times: 4 * count + 2)])
+            let ids = try await launcher.withPods(spec, count: count) { launched in launched.podIDs }
+            #expect(ids.count == count)
+            #expect(await alivePods(emulator).isEmpty)
+            let terminating = events.events.compactMap { if case .terminating(let podID, _) = $0 { podID } else { nil } }
+            let terminated = events.events.compactMap { if case .terminated(let podID) = $0 { podID } else { nil } }
+            #expect(terminating.sorted() == ids.sorted(), "one terminating event per pod")
+            #expect(terminated.sorted() == ids.sorted())
+        }
+    }
+
     @Test("a create whose answer is lost is adopted, never sent twice: exactly N pods, all cleaned up")
     func lostCreateAnswer() async throws {
         try await withWorld { emulator, launcher, _ in

@@ -30,6 +30,20 @@ struct ReadinessTests {
         #expect(h.events.events.contains { if case .ready = $0 { true } else { false } })
     }
 
+    @Test("after a create the first read waits for the schedule (the create's answer was a read); waitForReady reads at once")
+    func firstReadAfterCreateWaits() async throws {
+        let launched = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["RUNNING"]), probeApp: false)
+        let ready = try await launched.launcher.launchPod(spec(["NVIDIA A40"]))
+        #expect(ready.readyAfter == PollSchedule.standard.initial, "the first read comes one scheduled delay after the create")
+        #expect(launched.fake.count("GET", "/v2/pods/pod1") == 1)
+
+        let waited = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["RUNNING"]), probeApp: false)
+        let pod = try await waited.launcher.createPod(spec(["NVIDIA A40"]))
+        let found = try await waited.launcher.waitForReady(podID: pod.id)
+        #expect(found.readyAfter == .zero, "a pod known only by its ID is read at once")
+        #expect(waited.fake.count("GET", "/v2/pods/pod1") == 1)
+    }
+
     @Test("probeApp=false: RUNNING with ports is ready, nothing probed")
     func noProbe() async throws {
         let h = Harness(fake: FakeRunPod(gpus: [a40], statusScript: ["STARTING", "RUNNING"]), proxy: FakeProxy([502]), probeApp: false)
