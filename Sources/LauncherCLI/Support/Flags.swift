@@ -182,13 +182,8 @@ public enum Flags {
                     "--cloud-type COMMUNITY cannot attach network volume \(networkVolume): network volumes exist only in Secure Cloud. "
                         + "Use --cloud-type SECURE, or --no-network-volume.")
             }
-            _ = try parsedPorts()
+            _ = try parsedPorts(fallback: [])
             _ = try parsedEnv()
-        }
-
-        /// The `--port` values, parsed; the defaults when none was given.
-        public func parsedPorts() throws -> [PortSpec] {
-            try parsedPorts(fallback: Defaults.ports)
         }
 
         /// The `--port` values, parsed; `fallback` when none was given.

@@ -34,8 +34,5 @@ extension Flags {
                 }
             }
         }
-
-        /// True when more than one pod is asked for.
-        public var isFleet: Bool { count > 1 }
     }
 }

@@ -54,9 +54,6 @@ extension Flags {
             }
         }
 
-        /// Whether any of these flags was given.
-        var anyGiven: Bool { maxLifetime != nil || maxCost != nil || waitForCapacity != nil || podSideDeadline || startCommand != nil }
-
         /// `--max-lifetime` as a `Duration`.
         var maxLifetimeDuration: Duration? { maxLifetime.flatMap(DurationText.parse) }
 

@@ -73,21 +73,16 @@ extension RunPodLauncher {
         _ spec: LaunchSpec, count: Int, options: LaunchOptions, goal: Goal, terminateAfter: Bool,
         _ body: @escaping @Sendable (LaunchedPods, LaunchRun) async throws -> T
     ) async throws -> T {
-        let run: LaunchRun
-        do {
-            try Validation.check(spec)
-            try Validation.check(options, count: count)
-            let prepared = try prepare(spec, options: options)
-            let identities = (0..<count).map { index in
-                var named = prepared
-                named.name = LaunchOptions.podName(base: spec.name, index: index, count: count)
-                return PodIdentity(spec: named)
-            }
-            run = LaunchRun(
-                spec: prepared, options: options, book: LaunchBook(identities: identities, minReady: options.minReady ?? count), launcher: self)
-        } catch let error as LauncherError {
-            throw error
+        try Validation.check(spec)
+        try Validation.check(options, count: count)
+        let prepared = try prepare(spec, options: options)
+        let identities = (0..<count).map { index in
+            var named = prepared
+            named.name = LaunchOptions.podName(base: spec.name, index: index, count: count)
+            return PodIdentity(spec: named)
         }
+        let run = LaunchRun(
+            spec: prepared, options: options, book: LaunchBook(identities: identities, minReady: options.minReady ?? count), launcher: self)
         return try await finish(run, terminateAfter: terminateAfter) {
             try await self.createAndWatch(run, goal: goal)
             let launched = try await self.settle(run)

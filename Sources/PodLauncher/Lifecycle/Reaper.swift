@@ -148,26 +148,22 @@ extension RunPodLauncher {
         var lastStatus: [String: RunPod.PodStatus] = [:]
         while !pending.isEmpty {
             poll += 1
-            if pending.count == 1 {
-                let id = pending[0]
-                do {
-                    let pod = try await paced(priority: .cleanup) { try await self.client.getPod(id: id) }
-                    lastStatus[id] = pod.status
-                    if pod.status == .terminated { pending = [] }
-                } catch let error as RunPodAPIError where error.status == 404 {
-                    pending = []
-                } catch let error as RunPodAPIError where !Self.isTransientRead(error) {
-                    state.withLock { $0.errors[id] = self.map(error, notFound: ("pod", id)) }
-                    return
-                } catch {
-                    // Transient: read again on the schedule.
+            do {
+                // Gone: not known to RunPod any more, or TERMINATED.
+                let read = try await readStatuses(pending, client: client, paced: paced, priority: .cleanup)
+                for id in pending {
+                    if let pod = read.pods[id], pod.status != .terminated {
+                        lastStatus[id] = pod.status
+                    } else {
+                        confirmed(id, state: state)
+                    }
                 }
-                if pending.isEmpty { confirmed(id, state: state) }
-            } else if let pods = try? await paced(priority: .cleanup, { try await self.client.listPods() }) {
-                let alive = Dictionary(pods.filter { $0.status != .terminated }.map { ($0.id, $0.status) }, uniquingKeysWith: { first, _ in first })
-                for id in pending where alive[id] == nil { confirmed(id, state: state) }
-                pending.removeAll { alive[$0] == nil }
-                lastStatus.merge(alive) { _, new in new }
+                pending.removeAll { id in read.pods[id].map { $0.status == .terminated } ?? true }
+            } catch let error as RunPodAPIError where !Self.isTransientRead(error) {
+                state.withLock { outcome in for id in pending { outcome.errors[id] = self.map(error, notFound: ("pod", id)) } }
+                return
+            } catch {
+                // Transient: read again on the schedule.
             }
             guard !pending.isEmpty else { return }
             let remaining = configuration.terminateTimeout - stopwatch.elapsed
@@ -195,14 +191,6 @@ extension RunPodLauncher {
         }
         emit(.terminated(podID: id))
         logger(podID: id, operation: "cleanup").info("terminated")
-    }
-
-    /// A read that may succeed if tried again: 429, 5xx, lost connections, unreadable answers.
-    static func isTransientRead(_ error: RunPodAPIError) -> Bool {
-        switch error.kind {
-        case .http(429), .http(500...), .transport, .timeout, .malformedResponse: true
-        case .http: false
-        }
     }
 
     /// Runs `work` in an unstructured task, so the caller's cancellation does not stop it, and gives up waiting

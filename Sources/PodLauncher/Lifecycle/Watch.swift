@@ -61,50 +61,31 @@ extension RunPodLauncher {
         }
     }
 
-    /// One read of the watched pods: `getPod` for one, one `listPods` for several.
+    /// One read of the watched pods (see `StatusSource.swift`). A transient failure (already retried by the client)
+    /// leaves the last read standing: the next tick tries again, and each pod's deadline still holds.
     private func readStatuses(_ run: LaunchRun, watched: [Int], log: Logger) async throws {
-        if watched.count == 1, let id = run.book[watched[0]].podID {
-            let index = watched[0]
-            do {
-                let pod = try await run.pacer.paced(priority: .poll) { try await run.client.getPod(id: id) }
-                try apply(pod, to: index, run: run)
-            } catch let error as RunPodAPIError {
-                switch error.kind {
-                case .http(404): try fail(run, index: index, .notFound(kind: "pod", id: id))
-                case .http(401), .http(403): throw LaunchStop(error: map(error))
-                case .http(429), .http(500...), .transport, .timeout, .malformedResponse:
-                    log.debug("read failed while waiting; polling on", metadata: ["error": "\(error.attemptLine)", "pod.id": "\(id)"])
-                    run.book.update(index) { $0.readiness.lastReadError = error.attemptLine }
-                case .http: throw LaunchStop(error: map(error))
-                }
-            }
-            run.book.update(index) { $0.readiness.confirmRequested = false }
+        let ids = watched.compactMap { run.book[$0].podID }
+        let read: StatusRead
+        do {
+            read = try await readStatuses(ids, client: run.client, paced: Paced(run.pacer), priority: .poll)
+        } catch let error as RunPodAPIError {
+            guard Self.isTransientRead(error) else { throw LaunchStop(error: map(error)) }
+            log.debug("reading pods failed; polling on", metadata: ["error": "\(error.attemptLine)"])
+            for index in watched { run.book.update(index) { $0.readiness.lastReadError = error.attemptLine } }
             return
         }
-        let pods: [RunPod.Pod]
-        do {
-            pods = try await run.pacer.paced(priority: .poll) { try await run.client.listPods() }
-        } catch let error as RunPodAPIError {
-            switch error.kind {
-            case .http(401), .http(403): throw LaunchStop(error: map(error))
-            default:
-                // Already retried by the client; the next tick tries again, and each pod's deadline still holds.
-                log.debug("listing pods failed; polling on", metadata: ["error": "\(error.attemptLine)"])
-                for index in watched { run.book.update(index) { $0.readiness.lastReadError = error.attemptLine } }
-                return
-            }
-        }
-        let byID = Dictionary(pods.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for index in watched {
             guard let id = run.book[index].podID else { continue }
-            run.book.update(index) { $0.readiness.confirmRequested = false }
-            guard let pod = byID[id] else {
-                // A pod only just created may not be listed yet; three misses in a row mean it is gone.
-                let misses = run.book.update(index) { member in
-                    member.readiness.missingReads += 1
-                    return member.readiness.missingReads
-                }
-                if misses >= 3 {
+            let misses = run.book.update(index) { member in
+                member.readiness.confirmRequested = false
+                member.readiness.missingReads = read.pods[id] == nil ? member.readiness.missingReads + 1 : 0
+                return member.readiness.missingReads
+            }
+            guard let pod = read.pods[id] else {
+                // A pod only just created may not be listed yet: three misses in a row in a list mean it is gone.
+                if read.absentMeansGone {
+                    try fail(run, index: index, .notFound(kind: "pod", id: id))
+                } else if misses >= 3 {
                     try fail(run, index: index, .podFailed(podID: id, status: .terminated, message: "the pod disappeared from RunPod's pod list"))
                 }
                 continue
@@ -122,7 +103,6 @@ extension RunPodLauncher {
             member.pod = pod
             member.status = pod.status
             if let cost = pod.cost, cost > 0 { member.costPerHour = cost }
-            member.readiness.missingReads = 0
             member.readiness.lastReadError = nil
         }
         if before.status != pod.status { emit(.statusChanged(podID: pod.id, from: before.status, to: pod.status, elapsed: elapsed)) }
