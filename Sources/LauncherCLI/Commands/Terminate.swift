@@ -75,7 +75,7 @@ struct TerminateCommand: AsyncParsableCommand, JSONOutputCommand {
             case .failed(let error): (result.podID, Failure.from(error, credentialSource: source))
             }
         }
-        for result in terminated { if let cost = result.cost { runtime.console.err(CostReport.line(podID: result.podID, cost: cost)) } }
+        for result in terminated { if let cost = result.cost { runtime.console.err("pod \(result.podID) \(cost.summary)") } }
         if output.json {
             var document = TerminateJSON(
                 terminated: terminated.map(\.podID), failed: failed.map { .init(id: $0.0, kind: $0.1.kind, message: $0.1.message) })

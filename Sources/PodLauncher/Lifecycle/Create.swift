@@ -87,34 +87,19 @@ extension RunPodLauncher {
 
     /// Creates the pending pods; returns those for which no candidate was left.
     private func createPending(_ run: LaunchRun, spec: LaunchSpec, open: OpenCandidates) async throws -> [Int] {
-        let pending = run.book.pending
-        return try await withThrowingTaskGroup(of: Int?.self) { group in
-            var next = 0
-            func addNext() {
-                guard next < pending.count else { return }
-                let index = pending[next]
-                next += 1
-                group.addTask {
-                    do {
-                        return try await self.createOne(run, index: index, spec: spec, open: open) ? nil : index
-                    } catch let stop as LaunchStop {
-                        throw stop
-                    } catch where error is CancellationError || Task.isCancelled {
-                        throw error
-                    } catch {
-                        try self.fail(run, index: index, Self.normalize(error))
-                        return nil
-                    }
-                }
+        let unplaced = try await Concurrently.map(run.book.pending, limit: run.options.concurrency) { index -> Int? in
+            do {
+                return try await self.createOne(run, index: index, spec: spec, open: open) ? nil : index
+            } catch let stop as LaunchStop {
+                throw stop
+            } catch where error is CancellationError || Task.isCancelled {
+                throw error
+            } catch {
+                try self.fail(run, index: index, Self.normalize(error))
+                return nil
             }
-            for _ in 0..<max(1, run.options.concurrency) { addNext() }
-            var unplaced: [Int] = []
-            while let result = try await group.next() {
-                if let result { unplaced.append(result) }
-                addNext()
-            }
-            return unplaced.sorted()
         }
+        return unplaced.compactMap { $0 }
     }
 
     /// Creates one pod, trying the open candidates in order. Returns false when no candidate is left (the pod goes

@@ -42,8 +42,7 @@ extension RunPodLauncher {
     /// Terminates pods and confirms each gone, keeping at it through RunPod's transient failures until the cleanup
     /// deadline. Reads each pod first, so a result carries its cost. Never throws for one pod's failure.
     public func terminate(podIDs: [String], reason: String = "requested", concurrency: Int = 4) async -> [TerminationResult] {
-        var unique: [String] = []
-        for id in podIDs where !unique.contains(id) { unique.append(id) }
+        let unique = podIDs.uniqued()
         let before = await snapshot(unique)
         let outcome = await reap(podIDs: unique, lookFor: [], reason: reason, pacer: nil, concurrency: concurrency)
         return unique.map { id in

@@ -171,18 +171,7 @@ extension RunPodLauncher {
             let track = run.book[index].readiness
             return track.target != nil && (track.nextProbe ?? now) <= now
         }
-        guard !due.isEmpty else { return }
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func addNext() {
-                guard next < due.count else { return }
-                let index = due[next]
-                next += 1
-                group.addTask { await self.probe(run, index: index) }
-            }
-            for _ in 0..<max(1, run.options.concurrency) { addNext() }
-            while await group.next() != nil { addNext() }
-        }
+        _ = try await Concurrently.map(due, limit: run.options.concurrency) { await self.probe(run, index: $0) }
     }
 
     private func probe(_ run: LaunchRun, index: Int) async {
