@@ -15,6 +15,8 @@ struct ReapOutcome: Sendable {
     var errors: [String: LauncherError] = [:]
     /// When each pod was confirmed gone.
     var endedAt: [String: Date] = [:]
+    /// Pods whose create was never answered, found by their identity (and then terminated like the others).
+    var found: [String] = []
 }
 
 /// A cleanup's outcome so far, shared by its tasks and readable after its deadline cut it short.
@@ -43,14 +45,18 @@ extension RunPodLauncher {
         let paced = Paced(pacer)
         let finished = await shielded(deadline: deadline) {
             var ids = podIDs
-            if !unanswered.isEmpty { ids += await self.find(unanswered, known: ids, paced: paced) }
+            if !unanswered.isEmpty {
+                let found = await self.find(unanswered, known: ids, paced: paced)
+                state.withLock { $0.found = found }
+                ids += found
+            }
             guard !ids.isEmpty else { return true }
             let deleted = await self.sendTerminates(ids, reason: reason, paced: paced, concurrency: concurrency, deadline: deadline, state: state)
             await self.confirmGone(deleted, paced: paced, state: state)
             return true
         }
         return state.withLock { outcome in
-            var all = podIDs
+            var all = podIDs + outcome.found
             for id in outcome.errors.keys where !all.contains(id) { all.append(id) }
             let gone = Set(outcome.terminated + outcome.alreadyGone)
             outcome.leftRunning = all.filter { !gone.contains($0) }

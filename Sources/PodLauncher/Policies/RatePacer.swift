@@ -137,9 +137,11 @@ final class RatePacer: Sendable {
         let until = now + (retryAfter ?? .seconds(1))
         state.withLock { state in
             state.rateLimited += 1
+            // RunPod's Retry-After is the authority: nothing goes out before it, and a new window starts then (the next
+            // answer's RateLimit header corrects the estimate), rather than waiting for a reset an older header named.
             state.remaining = 0
             state.blockedUntil = max(state.blockedUntil ?? .zero, until)
-            if state.resetAt.map({ $0 < until }) ?? true { state.resetAt = until }
+            state.resetAt = state.blockedUntil
         }
     }
 
