@@ -232,6 +232,3 @@ func spec(_ gpus: [String], volume: String? = "vol1", cloud: CloudType = .all, n
         name: name, gpuTypeIDs: gpus, cloudType: cloud, networkVolumeID: volume, image: "bilunsun/comfyuiprod:pod-test-0",
         env: ["HF_HOME": "/workspace/hf"])
 }
-
-/// A URL from a literal the test knows is valid.
-func testURL(_ text: String) -> URL { URL(string: text) ?? URL(fileURLWithPath: "/invalid-test-url") }

@@ -58,6 +58,3 @@ let podJSON = #"""
      "dataCenterId":"EU-RO-1","cost":0.4,"runtime":{"uptime":3,"ports":[{"private":8188,"public":null,"type":"http","ip":null}]},
      "ssh":{"proxy":null,"direct":null},"createdAt":"2026-01-01T00:00:00Z","startedAt":null}
     """#
-
-/// A URL from a literal the test knows is valid.
-func testURL(_ text: String) -> URL { URL(string: text) ?? URL(fileURLWithPath: "/invalid-test-url") }

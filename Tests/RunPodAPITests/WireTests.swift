@@ -1,5 +1,6 @@
 import Foundation
 import RunPodAPI
+import TestSupport
 import Testing
 
 @Suite("requests on the wire")

@@ -45,3 +45,6 @@ public struct SkippedEmulatorClock: EmulatorClock {
         return start.addingTimeInterval(Double(offset.seconds) + Double(offset.attoseconds) / 1e18)
     }
 }
+
+/// A URL from a literal the test knows is valid (no force-unwrap: an invalid literal gives a URL no request reaches).
+public func testURL(_ text: String) -> URL { URL(string: text) ?? URL(fileURLWithPath: "/invalid-test-url") }
