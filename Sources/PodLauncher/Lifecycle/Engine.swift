@@ -131,7 +131,8 @@ extension RunPodLauncher {
                 leftRunning: kept + outcome.leftRunning, terminated: outcome.terminated, cleanupErrors: outcome.errors)
         }
         guard terminateAfter else { return value }
-        let ids = run.book.createdPods.podIDs
+        // The pods given up on (with `minReady`) are gone already.
+        let ids = run.book.members.filter { $0.phase != .failed }.compactMap(\.podID)
         let outcome = await reap(podIDs: ids, lookFor: [], reason: "done", pacer: run.pacer, concurrency: run.options.concurrency)
         if let first = outcome.leftRunning.first, let error = outcome.errors[first] {
             throw error.with(leftRunning: outcome.leftRunning, terminated: outcome.terminated, cleanupErrors: outcome.errors)
