@@ -67,17 +67,10 @@ struct PodSideDeadlineTests {
         process.environment = spec.env.merging(["PATH": "\(directory.path):/usr/bin:/bin", "RUNPOD_POD_ID": "pod123"]) { a, _ in a }
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let fired = await pollFor(seconds: 5) { (try? String(contentsOf: calls, encoding: .utf8))?.contains("remove pod pod123") == true }
+        let fired = await eventually(timeout: .seconds(5)) {
+            (try? String(contentsOf: calls, encoding: .utf8))?.contains("remove pod pod123") == true
+        }
         #expect(fired)
         #expect(FileManager.default.fileExists(atPath: started.path))
-    }
-
-    func pollFor(seconds: Int, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
     }
 }
