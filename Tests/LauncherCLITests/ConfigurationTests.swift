@@ -86,10 +86,16 @@ struct ConfigurationTests {
     @Test("the network volume: --network-volume > RUNPOD_NETWORK_VOLUME_ID > Defaults.networkVolumeID; none with --no-network-volume")
     func networkVolumePrecedence() {
         let environment = ["RUNPOD_NETWORK_VOLUME_ID": "vol-env"]
-        #expect(Settings.networkVolume(flag: "vol-flag", disabled: false, environment: environment) == "vol-flag")
-        #expect(Settings.networkVolume(flag: nil, disabled: false, environment: environment) == "vol-env")
-        #expect(Settings.networkVolume(flag: nil, disabled: false, environment: [:]) == Defaults.networkVolumeID)
-        #expect(Settings.networkVolume(flag: nil, disabled: true, environment: environment) == nil)
+        func volumes(flag: String?, disabled: Bool, environment: [String: String]) -> [String] {
+            var overrides = LaunchOverrides()
+            overrides.networkVolumeID = flag
+            overrides.noNetworkVolume = disabled
+            return LaunchPlan.networkVolumes(profile: nil, overrides: overrides, environment: environment)
+        }
+        #expect(volumes(flag: "vol-flag", disabled: false, environment: environment) == ["vol-flag"])
+        #expect(volumes(flag: nil, disabled: false, environment: environment) == ["vol-env"])
+        #expect(volumes(flag: nil, disabled: false, environment: [:]) == [Defaults.networkVolumeID])
+        #expect(volumes(flag: nil, disabled: true, environment: environment).isEmpty)
     }
 
     @Test("the proxy template comes from RUNPOD_LAUNCHER_PROXY_URL, else RunPod's proxy")

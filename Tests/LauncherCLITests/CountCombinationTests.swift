@@ -29,7 +29,8 @@ struct CountCombinationTests {
             #expect(counted.stderr.contains("Terminate it with: runpod-launcher terminate \(id)"), "\(counted.stderr)")
             _ = try await runInProcess(["terminate", id, try #require(single["id"] as? String)], environment: Self.environment(emulator))
 
-            let run = try await runInProcess(
+            // The binary, so COMMAND's stdout is captured.
+            let run = try await Binary.run(
                 ["run", "--count", "1", "--", "sh", "-c", "echo \"$RUNPOD_POD_ID $RUNPOD_POD_COUNT\""], environment: Self.environment(emulator))
             #expect(run.status == 0, "\(run.stderr)")
             let ran = try #require(run.stdout.split(separator: " ").first.map(String.init))

@@ -82,7 +82,8 @@ struct FaultMatrixCLITests {
                 await emulator.setFaults([FaultRule(operation: "deletePod", kind: .serverError(status: 503), times: 8)])
                 return started
             }
-            let result = try await runInProcess(arguments, environment: environment)
+            // The binary, so COMMAND's stdout (the pod IDs) is captured.
+            let result = try await Binary.run(arguments, environment: environment)
             #expect(await injector.value)
             #expect(result.status == 1, "\(result.stderr)")
             let state = await emulator.state()

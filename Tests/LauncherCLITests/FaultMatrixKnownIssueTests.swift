@@ -11,13 +11,15 @@ struct FaultMatrixKnownIssueTests {
         "a 429 from RunPod's proxy is not the app answering: an app that never answers still times out, for 1 pod and for 3",
         arguments: MatrixCell.counts)
     func proxyRateLimitIsNotReady(count: Int) async throws {
-        try await withGatedEmulator { emulator in
+        let cell = MatrixCell(fault: .appNeverAnswers, step: .probe, expected: .exit(.timedOut))
+        try await withGatedEmulator(FaultMatrixTests.emulatorOptions(for: cell)) { emulator in
             await emulator.addPodFailure(PodFailureRule(mode: .appNeverAnswers))
             await emulator.setFaults([FaultRule(operation: "proxy", kind: .rateLimited(retryAfterSeconds: 1))])
             let rig = MatrixRig(emulator: emulator)
             let launcher = rig.launcher()
             let failure = try await #require(throws: LauncherError.self) {
-                let launched = try await launcher.launch(LaunchSpec(), count: count, options: LaunchOptions(timeout: .seconds(10)))
+                let launched = try await launcher.launch(
+                    LaunchSpec(), count: count, options: LaunchOptions(timeout: FaultMatrixTests.timeout(for: cell)))
                 _ = await launcher.terminate(podIDs: launched.podIDs)
             }
             guard case .timedOut = failure.reason else { throw failure }

@@ -97,6 +97,11 @@ struct MatrixCell: Sendable, CustomTestStringConvertible {
     /// The sizes every cell runs at: a single launch and a launch of three pods.
     static let counts = [1, 3]
 
+    /// Every cell at every size of `counts`.
+    static func forEachCount(_ cells: [MatrixCell]) -> [MatrixCell] {
+        cells.flatMap { cell in counts.map { cell.with(count: $0) } }
+    }
+
     /// This cell for a launch of `count` pods.
     func with(count: Int) -> MatrixCell {
         var cell = self

@@ -19,7 +19,8 @@ struct OutputTests {
         let object = try jsonObject(JSONOutput.encode(PodJSON(ready)))
         #expect(
             Set(object.keys) == [
-                "id", "name", "gpuTypeId", "gpuCount", "dataCenterId", "cloud", "networkVolumeId", "image", "costPerHr", "status", "ready", "urls",
+                "id", "name", "gpuTypeId", "gpuCount", "dataCenterId", "cloud", "networkVolumeId", "image", "costPerHr", "vcpuCount", "memoryGB",
+                "status", "ready", "urls",
             ])
         #expect(object["id"] as? String == "abc123")
         #expect(object["cloud"] as? String == "SECURE")
@@ -34,8 +35,9 @@ struct OutputTests {
             id: "p", name: "n", gpuTypeID: nil, gpuCount: 1, dataCenterID: nil, cloud: nil, networkVolumeID: nil, image: nil, costPerHour: 0,
             status: .provisioning)
         let object = try jsonObject(JSONOutput.encode(PodJSON(bare, ready: false, urls: [:])))
-        #expect(object.count == 12)
+        #expect(object.count == 14)
         #expect(object["networkVolumeId"] is NSNull)
+        #expect(object["vcpuCount"] is NSNull && object["memoryGB"] is NSNull)
         #expect(object["ready"] as? Bool == false)
     }
 
