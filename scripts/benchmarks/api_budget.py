@@ -61,10 +61,13 @@ def measure(cli, count, base_env, tmp):
         ended = time.perf_counter()
         if launch.returncode != 0:
             raise SystemExit(f"launch --count {count} failed ({launch.returncode}): {launch.stderr[-2000:]}")
-        ready = len(json.loads(launch.stdout)["pods"])
-        with proxy.lock:
-            records = [(t, operation(m, p)) for t, m, p, _ in proxy.records if t <= ended]
+        document = json.loads(launch.stdout)
+        ready = len(document["pods"]) if "pods" in document else 1  # one pod: the pod itself
         subprocess.run([cli, "terminate", "--all-mine", "--include-owned"], env=env, capture_output=True, timeout=600)
+        # The proxy records a request when its answer is complete: a log stream only once RunPod ends it (the pod gone).
+        time.sleep(2)
+        with proxy.lock:
+            records = [(t, {"pod logs": "getPodLogs"}.get(operation(m, p), operation(m, p))) for t, m, p, _ in proxy.records if t <= ended]
         first_create = min(t for t, op in records if op == "createPod")
         after_create = [(t, op) for t, op in records if t >= first_create]
         waiting = [t for t, op in after_create if op in WAIT_READS]
@@ -79,7 +82,11 @@ def measure(cli, count, base_env, tmp):
         if proxy:
             proxy.stop()
         emulator.terminate()
-        emulator.wait(timeout=10)
+        try:
+            emulator.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            emulator.kill()
+            emulator.wait()
 
 
 def budget_section(cli, counts, base_env=None, tmp=None):

@@ -106,7 +106,7 @@ final class ProgressReporter: Sendable {
     /// Off a terminal there is no live line to feed: the log is only needed if the pod fails, so a pod that is ready
     /// within this grace costs no log stream (a zero-delay launch stays at six RunPod calls). A status short of RUNNING
     /// or a terminate starts the tail at once, so a failing pod's last lines are still caught.
-    static let quietLogGrace: Duration = .milliseconds(250)
+    static let quietLogGrace: Duration = .seconds(1)
 
     private func startTailUnlessReady(podID: String, after grace: Duration) {
         guard let logTail else { return }
