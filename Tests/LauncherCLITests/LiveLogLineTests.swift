@@ -37,7 +37,8 @@ struct LiveLogLineTests {
         arguments: [
             (PodFailureMode.imagePullFails, [String](), Int32(70), "pull access denied for bilunsun/comfyuiprod"),
             (.containerExits, [], 70, "RuntimeError: CUDA error: no kernel image is available"),
-            (.appNeverAnswers, ["--timeout", "0.5"], 124, "To see the GUI go to: http://127.0.0.1:8188"),
+            // Long enough for the log stream to open off a terminal (after 1 s without ready).
+            (.appNeverAnswers, ["--timeout", "2"], 124, "To see the GUI go to: http://127.0.0.1:8188"),
         ])
     func failureShowsLastLines(mode: PodFailureMode, arguments: [String], status: Int32, why: String) async throws {
         try await withEmulator { emulator in

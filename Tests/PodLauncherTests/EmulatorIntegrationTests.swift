@@ -71,10 +71,11 @@ struct EmulatorIntegrationTests {
 
     @Test("an app that never answers times out waiting for its port, and the pod is terminated")
     func appNeverAnswers() async throws {
-        try await withEmulator { emulator in
+        // On the skipping clock: the pod is RUNNING long before the 30 s timeout however loaded the machine is.
+        try await withSkippedEmulator { emulator, launcher, _ in
             await emulator.addPodFailure(PodFailureRule(mode: .appNeverAnswers))
             let error = try await #require(throws: LauncherError.self) {
-                try await launcher(emulator).launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .milliseconds(600)))
+                try await launcher.launchPod(LaunchSpec(gpuTypeIDs: ["NVIDIA A40"]), options: LaunchOptions(timeout: .seconds(30)))
             }
             guard case .timedOut(let podID, _, .running?, let waitingFor) = error.reason else {
                 Issue.record("\(error)")

@@ -21,7 +21,14 @@ extension Flags {
         overrides.keepOnFailure = keepOnFailure
         overrides.concurrency = fleet.concurrency
         overrides.minReady = fleet.minReady
-        return try LaunchPlan.resolve(profile: pod.loadProfile(environment: environment), overrides: overrides, environment: environment)
+        let profile = try pod.loadProfile(environment: environment)
+        do {
+            return try LaunchPlan.resolve(profile: profile, overrides: overrides, environment: environment)
+        } catch let error as LauncherError {
+            // The flags (or the profile under them) do not combine: a usage error, as argument parsing reports it.
+            guard case .invalidInput(let message) = error.reason else { throw error }
+            throw CLIError.usage(message)
+        }
     }
 }
 
