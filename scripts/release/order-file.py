@@ -19,6 +19,8 @@ lands behind the packed block and costs some memory, so regenerate after large c
 
     scripts/build-release && python3 scripts/release/order-file.py && scripts/build-release
 
+(scripts/release/regenerate-layout does exactly that and shows what moved.)
+
 Needs valgrind (apt-get install valgrind) and binutils' strip; nothing else.
 """
 import argparse

@@ -1,6 +1,6 @@
 """Checks of the release-build and benchmark tooling that need no release build: the link-map reader and layout plan
-of scripts/release/order-file.py, the flag stripping of scripts/benchmarks/memory_steps.py, and the peak-memory
-measurement of scripts/benchmarks/bench.py. Run by .ci/run: python3 -m unittest discover -s scripts/tests"""
+of scripts/release/order-file.py, the flag stripping of scripts/benchmarks/memory_steps.py and its recorded routes, and
+the peak-memory measurement of scripts/benchmarks/bench.py. Run by .ci/run: python3 -m unittest discover -s scripts/tests"""
 import collections
 import importlib.util
 import os
@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts", "benchmarks"))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "release"))
 
 import bench  # noqa: E402
+import memory_steps  # noqa: E402
 import relink  # noqa: E402
 
 
@@ -97,6 +98,15 @@ class RelinkTests(unittest.TestCase):
                          ["swiftc", "-o", "out", "-Xlinker", "--gc-sections", "-use-ld=lld", "-Xlinker",
                           "--no-export-dynamic"])
         self.assertEqual(relink.with_output(["a", "-o", "x", "b"], "y"), ["a", "-o", "y", "b"])
+
+
+class RecordedRoutesTests(unittest.TestCase):
+    def test_the_recorded_routes_follow_the_measured_table_as_their_own_section(self):
+        lines = memory_steps.recorded_routes()
+        self.assertEqual(lines[0], "")
+        self.assertTrue(lines[1].startswith("## "), lines[1])
+        self.assertTrue(any(line.startswith("| (a) ") for line in lines))
+        self.assertEqual(memory_steps.recorded_routes(os.path.join(ROOT, "no-such-file.md")), [])
 
 
 class PeakMemoryTests(unittest.TestCase):
