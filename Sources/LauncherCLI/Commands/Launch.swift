@@ -86,7 +86,8 @@ struct LaunchCommand: AsyncParsableCommand, JSONOutputCommand {
         let launched = try await launcher.launch(plan.spec, count: count, options: plan.options)
         reporter.finish()
         let ids = launched.podIDs.joined(separator: " ")
-        runtime.console.err(Summary.launched(launched, count: count) + "\nTerminate \(count > 1 ? "them" : "it") with: runpod-launcher terminate \(ids)")
+        runtime.console.err(
+            Summary.launched(launched, count: count) + "\nTerminate \(count > 1 ? "them" : "it") with: runpod-launcher terminate \(ids)")
         if !plan.options.limits.isEmpty {
             runtime.console.err(
                 plan.options.podSideDeadline != nil

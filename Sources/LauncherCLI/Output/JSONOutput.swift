@@ -128,7 +128,6 @@ struct LaunchJSON: Codable, Sendable, Equatable {
     }
 }
 
-
 /// `terminate --json`: the pods confirmed gone and those that failed.
 struct TerminateJSON: Codable, Sendable, Equatable {
     struct Failed: Codable, Sendable, Equatable {

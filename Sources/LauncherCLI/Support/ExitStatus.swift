@@ -95,7 +95,6 @@ extension Failure {
         }
     }
 
-
     /// True for the errors this mapping owns; argument parser's own errors (help, ValidationError from `run()`,
     /// `ExitCode`) keep argument parser's messages and codes.
     static func isOurs(_ error: any Error) -> Bool {

@@ -92,7 +92,7 @@ extension RunPodLauncher {
                 return try await self.createOne(run, index: index, spec: spec, open: open) ? nil : index
             } catch let stop as LaunchStop {
                 throw stop
-            } catch where error is CancellationError || Task.isCancelled {
+            } catch  where error is CancellationError || Task.isCancelled {
                 throw error
             } catch {
                 try self.fail(run, index: index, Self.normalize(error))

@@ -119,7 +119,8 @@ extension RunPodLauncher {
 
     func createRequest(_ spec: LaunchSpec, identity: PodIdentity, candidate: PlacementCandidate) -> RunPod.CreatePodRequest {
         RunPod.CreatePodRequest(
-            name: identity.name, image: spec.image, gpu: .init(
+            name: identity.name, image: spec.image,
+            gpu: .init(
                 id: candidate.gpuTypeID, count: spec.gpuCount, minCudaVersion: spec.minCUDAVersion, minRamPerGpu: spec.minRAMPerGPU,
                 minVcpuCountPerGpu: spec.minVCPUsPerGPU), cloud: candidate.cloud,
             dataCenterIds: candidate.dataCenterID.map { [$0] },

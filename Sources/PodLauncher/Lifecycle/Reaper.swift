@@ -98,37 +98,38 @@ extension RunPodLauncher {
     ) async -> [String] {
         let wallClock = ContinuousClock()
         let started = wallClock.now
-        let accepted = (try? await Concurrently.map(ids, limit: concurrency) { id -> String? in
-            let log = self.logger(podID: id, operation: "cleanup")
-            self.emit(.terminating(podID: id, reason: reason))
-            var pause: Duration = .seconds(1)
-            var sent = false
-            while true {
-                do {
-                    try await paced(priority: .cleanup) { try await self.client.deletePod(id: id) }
-                    return id
-                } catch let error as RunPodAPIError where error.status == 404 {
-                    // Unknown on the very first try: already gone. After a retry: an earlier try went through.
-                    if sent || error.attempts.count > 1 {
-                        self.confirmed(id, state: state)
-                    } else {
-                        state.withLock { $0.alreadyGone.append(id) }
-                        self.forgetInLedger(podID: id)
-                    }
-                    return nil
-                } catch {
-                    let failure = Self.normalize(error)
-                    sent = true
-                    guard failure.isTransient, wallClock.now - started + pause < deadline else {
-                        state.withLock { $0.errors[id] = failure }
+        let accepted =
+            (try? await Concurrently.map(ids, limit: concurrency) { id -> String? in
+                let log = self.logger(podID: id, operation: "cleanup")
+                self.emit(.terminating(podID: id, reason: reason))
+                var pause: Duration = .seconds(1)
+                var sent = false
+                while true {
+                    do {
+                        try await paced(priority: .cleanup) { try await self.client.deletePod(id: id) }
+                        return id
+                    } catch let error as RunPodAPIError where error.status == 404 {
+                        // Unknown on the very first try: already gone. After a retry: an earlier try went through.
+                        if sent || error.attempts.count > 1 {
+                            self.confirmed(id, state: state)
+                        } else {
+                            state.withLock { $0.alreadyGone.append(id) }
+                            self.forgetInLedger(podID: id)
+                        }
                         return nil
+                    } catch {
+                        let failure = Self.normalize(error)
+                        sent = true
+                        guard failure.isTransient, wallClock.now - started + pause < deadline else {
+                            state.withLock { $0.errors[id] = failure }
+                            return nil
+                        }
+                        log.warning("terminate failed; trying again", metadata: ["error": "\(failure.reasonDescription)", "in": "\(pause)"])
+                        do { try await self.configuration.clock.sleep(for: pause) } catch { return nil }
+                        pause = min(pause * 2, .seconds(10))
                     }
-                    log.warning("terminate failed; trying again", metadata: ["error": "\(failure.reasonDescription)", "in": "\(pause)"])
-                    do { try await self.configuration.clock.sleep(for: pause) } catch { return nil }
-                    pause = min(pause * 2, .seconds(10))
                 }
-            }
-        }) ?? []
+            }) ?? []
         return accepted.compactMap { $0 }
     }
 
