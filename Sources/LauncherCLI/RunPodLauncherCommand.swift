@@ -16,6 +16,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
 
             \(ExitStatus.helpText)
             """,
+        version: LauncherVersion.current.description,
         subcommands: [
             LaunchCommand.self, WaitCommand.self, StatusCommand.self, ListCommand.self, TerminateCommand.self, RunCommand.self,
             GPUsCommand.self, VolumesCommand.self, LogsCommand.self, SSHCommand.self, DoctorCommand.self, ProfilesCommand.self,

@@ -49,6 +49,7 @@ struct DoctorCommand: AsyncParsableCommand {
         var ok: Bool
         var exitCode: Int32
         var checks: [DoctorCheck]
+        var version = LauncherVersion.current
     }
 
     /// The volume flags, as a launch would read them.
@@ -74,6 +75,7 @@ struct DoctorCommand: AsyncParsableCommand {
         if json {
             runtime.console.out(JSONOutput.encode(Report(ok: failed.isEmpty, exitCode: status.rawValue, checks: checks)))
         } else {
+            runtime.console.err("runpod-launcher \(LauncherVersion.current)")
             runtime.console.writeOut(TerminalText.escaped(Self.render(checks)))
             let warnings = checks.filter { $0.outcome == .warn }.count
             if failed.isEmpty {
