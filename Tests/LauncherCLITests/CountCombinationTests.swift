@@ -77,14 +77,17 @@ struct CountCombinationTests {
         }
     }
 
-    @Test("run --count 2 --max-lifetime: COMMAND is stopped, every pod terminated, exit 124 naming the limit")
-    func countWithMaxLifetime() async throws {
+    @Test(
+        "run --count 2 with a limit: the first pod to cross it stops COMMAND and ends them all, exit 124 naming the limit",
+        arguments: [
+            (["--gpu", "NVIDIA A40", "--max-lifetime", "500ms"], "reached its max lifetime of 500ms"),
+            (["--gpu", "NVIDIA H100 80GB HBM3", "--max-cost", "0.0003"], "reached its max cost of $0.0003"),
+        ])
+    func countWithLimit(flags: [String], named: String) async throws {
         try await withEmulator { emulator in
-            let result = try await runInProcess(
-                ["run", "--count", "2", "--gpu", "NVIDIA A40", "--max-lifetime", "500ms", "--", "sleep", "30"],
-                environment: Self.environment(emulator))
+            let result = try await runInProcess(["run", "--count", "2"] + flags + ["--", "sleep", "30"], environment: Self.environment(emulator))
             #expect(result.status == 124, "\(result.stderr)")
-            #expect(result.stderr.contains("reached its max lifetime of 500ms"), "\(result.stderr)")
+            #expect(result.stderr.contains(named), "\(result.stderr)")
             #expect(await emulator.state().pods.count == 2)
             #expect(await alivePods(emulator).isEmpty)
         }
@@ -100,19 +103,6 @@ struct CountCombinationTests {
             let document = try jsonObject(result.stdout)
             #expect((document["error"] as? [String: Any])?["kind"] as? String == "limitExceeded")
             #expect(document["podIds"] == nil, "no pod left billing")
-            #expect(await emulator.state().pods.count == 2)
-            #expect(await alivePods(emulator).isEmpty)
-        }
-    }
-
-    @Test("run --count 2 --max-cost: the first pod to cross it ends them all, exit 124 naming max cost")
-    func countWithMaxCost() async throws {
-        try await withEmulator { emulator in
-            let result = try await runInProcess(
-                ["run", "--count", "2", "--gpu", "NVIDIA H100 80GB HBM3", "--max-cost", "0.0003", "--", "sleep", "30"],
-                environment: Self.environment(emulator))
-            #expect(result.status == 124, "\(result.stderr)")
-            #expect(result.stderr.contains("reached its max cost of $0.0003"), "\(result.stderr)")
             #expect(await emulator.state().pods.count == 2)
             #expect(await alivePods(emulator).isEmpty)
         }
