@@ -12,10 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fleet import KEY, ROOT, CountingProxy, busiest_window, free_port, operation  # noqa: E402
+from fleet import KEY, ROOT, CountingProxy, busiest_window, free_port, operation, wait_for_emulator  # noqa: E402
 
 GPU = "NVIDIA A40"
 DATA_CENTER = "EU-RO-1"
@@ -41,15 +40,7 @@ def measure(cli, count, base_env, tmp):
     base = f"http://127.0.0.1:{port}"
     proxy = None
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/_emulator/state", timeout=5).read()
-                break
-            except OSError:
-                if emulator.poll() is not None or time.time() > deadline:
-                    raise SystemExit(f"the emulator did not start (exit {emulator.poll()})")
-                time.sleep(0.05)
+        wait_for_emulator(base, emulator)
         proxy = CountingProxy(port)
         env = dict(base_env)
         env.update(RUNPOD_API_BASE_URL=f"http://127.0.0.1:{proxy.port}", RUNPOD_API_KEY=KEY,

@@ -101,6 +101,19 @@ class CountingProxy:
         self.server.server_close()
 
 
+def wait_for_emulator(base, emulator, seconds=30):
+    """Returns once the emulator at `base` answers its inspection endpoint; exits if it died or took too long."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(base + "/_emulator/state", timeout=5).read()
+            return
+        except OSError:
+            if emulator.poll() is not None or time.time() > deadline:
+                raise SystemExit(f"the emulator did not start (exit {emulator.poll()})")
+            time.sleep(0.05)
+
+
 def operation(method, path):
     """The RunPod operation of a REST v2 request, by method and path shape."""
     parts = [p for p in path.split("/") if p][1:]  # drop "v2"
@@ -163,15 +176,7 @@ def run_fleet(cli, count, rate_limit, concurrency, time_scale, base_env, tmp):
 
     proxy = None
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                state()
-                break
-            except OSError:
-                if emulator.poll() is not None or time.time() > deadline:
-                    raise SystemExit(f"the emulator did not start (exit {emulator.poll()})")
-                time.sleep(0.05)
+        wait_for_emulator(base, emulator)
         proxy = CountingProxy(port)
         env = dict(base_env)
         env.update(RUNPOD_API_BASE_URL=f"http://127.0.0.1:{proxy.port}", RUNPOD_API_KEY=KEY,
