@@ -47,7 +47,8 @@ extension RunPodLauncher {
             }
             try await probeDue(run)
             try checkDeadlines(run)
-            if run.book.settled { return }
+            // Every pod ready or failed: no read or probe is due, only the end of the creates (or a new pod) is awaited.
+            if run.book.settled || run.book.watched.isEmpty { continue }
             // Sleep until the next read, probe or deadline, whichever comes first.
             let after = run.stopwatch.elapsed
             var wake = nextRead ?? after
