@@ -36,6 +36,15 @@ public struct PodIdentity: Sendable, Hashable {
     /// The environment variables that mark a pod as this launch's.
     public var marks: [String: String] { [Self.markerKey: Self.markerValue, Self.launchIDKey: launchID] }
 
+    /// True for a launch ID a caller may choose: 8 to 64 ASCII letters, digits, `-` or `_` (it travels in an env value
+    /// and is matched exactly).
+    public static func isValidLaunchID(_ id: String) -> Bool {
+        (8...64).contains(id.count) && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+    }
+
+    /// The launch ID a pod carries, when its listing shows its environment.
+    public static func launchID(of pod: RunPod.Pod) -> String? { pod.env?[launchIDKey] }
+
     /// True when `pod` carries the runpod-launcher mark.
     public static func isLaunchedByThisTool(_ pod: RunPod.Pod) -> Bool {
         pod.env?[markerKey] == markerValue

@@ -79,7 +79,9 @@ extension RunPodLauncher {
         let identities = (0..<count).map { index in
             var named = prepared
             named.name = LaunchOptions.podName(base: spec.name, index: index, count: count)
-            return PodIdentity(spec: named)
+            var identity = PodIdentity(spec: named)
+            if let launchIDs = options.launchIDs { identity.launchID = launchIDs[index] }
+            return identity
         }
         let run = LaunchRun(
             spec: prepared, options: options, book: LaunchBook(identities: identities, minReady: options.minReady ?? count), launcher: self)

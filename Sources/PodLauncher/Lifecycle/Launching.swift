@@ -61,6 +61,24 @@ extension RunPodLauncher {
         return Dictionary(pods.filter { podIDs.contains($0.id) }.map { ($0.id, Pod($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The live pods (not TERMINATED) carrying each of `launchIDs`, from one listing: what a service reconciles its
+    /// records against after a restart (a pod whose create answer was lost is found here). A launch ID with no pod is
+    /// left out; with two (which the launcher never makes), both are returned.
+    public func pods(launchIDs: [String]) async throws -> [String: [Pod]] {
+        let wanted = Set(launchIDs)
+        let listed: [RunPod.Pod]
+        do {
+            listed = try await client.listPods()
+        } catch let error as RunPodAPIError {
+            throw map(error)
+        }
+        var found: [String: [Pod]] = [:]
+        for pod in listed where pod.status != .terminated {
+            if let id = PodIdentity.launchID(of: pod), wanted.contains(id) { found[id, default: []].append(Pod(pod)) }
+        }
+        return found
+    }
+
     // MARK: One pod
 
     /// Launches one pod and waits until it is ready (`launch` with a count of 1).

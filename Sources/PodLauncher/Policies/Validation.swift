@@ -50,6 +50,13 @@ enum Validation {
         if let maxCost = options.limits.maxCost, !(maxCost > 0) || !maxCost.isFinite {
             throw fail("The max cost must be a positive number of USD (got \(maxCost)).")
         }
+        if let ids = options.launchIDs {
+            guard ids.count == count else { throw fail("\(ids.count) launch IDs given for \(count) pods: give one per pod.") }
+            guard Set(ids).count == ids.count else { throw fail("A launch ID is given twice: each pod needs its own.") }
+            if let bad = ids.first(where: { !PodIdentity.isValidLaunchID($0) }) {
+                throw fail("Launch ID \"\(bad)\" is not 8 to 64 letters, digits, '-' or '_'.")
+            }
+        }
         if let wait = options.waitForCapacity, wait < .zero {
             throw fail("The capacity wait must not be negative (got \(DurationText.format(wait))).")
         }

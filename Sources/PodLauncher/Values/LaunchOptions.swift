@@ -28,6 +28,9 @@ public struct LaunchOptions: Sendable {
     public var podSideDeadline: PodSideDeadline?
     /// The wall clock the pod-side deadline is computed from (tests pass the emulator's).
     public var now: @Sendable () -> Date
+    /// The launch ID of each pod (its `RUNPOD_LAUNCHER_LAUNCH_ID`), chosen by the caller — a service that records the ID
+    /// before RunPod is asked, so that a crash at any point can be reconciled (`pods(launchIDs:)`). Nil: random IDs.
+    public var launchIDs: [String]?
 
     /// Creates options; every parameter defaults to a plain launch.
     public init(
@@ -45,6 +48,7 @@ public struct LaunchOptions: Sendable {
         self.limits = limits
         self.podSideDeadline = podSideDeadline
         self.now = now
+        self.launchIDs = nil
     }
 
     /// Eight creates at once: quick for small launches, and the pacer keeps larger ones inside the rate limit.
