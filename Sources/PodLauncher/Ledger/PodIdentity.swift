@@ -39,7 +39,8 @@ public struct PodIdentity: Sendable, Hashable {
     /// True for a launch ID a caller may choose: 8 to 64 ASCII letters, digits, `-` or `_` (it travels in an env value
     /// and is matched exactly).
     public static func isValidLaunchID(_ id: String) -> Bool {
-        (8...64).contains(id.count) && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+        (8...64).contains(id.count)
+            && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
     }
 
     /// The launch ID a pod carries, when its listing shows its environment.
