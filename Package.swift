@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The wire: RunPod REST v2, credentials, problem+json errors, retry policy.
@@ -53,11 +57,30 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The service: launches in a database (one query implementation over SQLite, and PostgreSQL next), the
+        // level-triggered reconciler that drives PodLauncher's steps, events, metrics and the HTTP API.
+        .target(
+            name: "PodService",
+            dependencies: [
+                "PodLauncher",
+                "RunPodAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
         // The commands, in a library so tests run them in-process.
         .target(
             name: "LauncherCLI",
             dependencies: [
                 "PodLauncher",
+                "PodService",
                 "RunPodAPI",
                 "RunPodEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,6 +103,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PodServiceTests",
+            dependencies: [
+                "PodService", "PodLauncher", "RunPodAPI", "RunPodEmulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
             ]
         ),
         .testTarget(name: "LauncherCLITests", dependencies: ["LauncherCLI", "PodLauncher", "RunPodAPI", "RunPodEmulator", "TestSupport"]),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks docs/service/openapi.json beyond openapi-spec-validator: a 401 on every authenticated operation, a problem+json default and problem+json 4xx/5xx everywhere, examples valid against their schemas, bad bodies refused. Needs jsonschema (openapi-spec-validator brings it). Usage: check-contract.py docs/service/openapi.json"""
+"""Checks Sources/PodService/Resources/openapi.json beyond openapi-spec-validator: a 401 on every authenticated operation, a problem+json default and problem+json 4xx/5xx everywhere, examples valid against their schemas, bad bodies refused. Needs jsonschema (openapi-spec-validator brings it). Usage: check-contract.py Sources/PodService/Resources/openapi.json"""
 import json, sys
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
