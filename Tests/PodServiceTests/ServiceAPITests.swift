@@ -49,14 +49,16 @@ struct RunningService {
 func withService<T: Sendable>(
     _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), _ body: (RunningService) async throws -> T
 ) async throws -> T {
-    let launcher = emulatorLauncher(emulator, ledger: nil)
+    let metrics = ServiceMetrics()
+    let base = emulatorLauncher(emulator, ledger: nil)
+    let launcher = RunPodLauncher(client: metrics.counting(base.client), configuration: base.configuration, ledger: nil)
     let store = try await openStore(database)
     let token = PodIdentity.randomHex(40)
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let logger = Logger(label: "service-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     let service = PodService(
         store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]), token: ServiceToken(token, source: "test"),
-        metrics: ServiceMetrics(), options: .init(host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20))),
+        metrics: metrics, options: .init(host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20))),
         logger: logger
     ) { port in
         portSink.yield(port)
@@ -220,6 +222,8 @@ func withService<T: Sendable>(
                 let metrics = try await service.call(.GET, "/metrics", token: .some(nil))
                 #expect(metrics.body.contains("runpod_launcher_launches{state=\"ready\"} 1"))
                 #expect(metrics.body.contains("runpod_launcher_reconcile_duration_seconds"))
+                #expect(metrics.body.contains("runpod_launcher_runpod_api_calls_total{operation=\"createPod\"} 1"))
+                #expect(metrics.body.contains("runpod_launcher_runpod_api_calls_total{operation=\"listPods\"}"))
                 for text in [created.body, ready.body, metrics.body] {
                     #expect(!text.contains(emulator.apiKey) && !text.contains(service.token))
                 }

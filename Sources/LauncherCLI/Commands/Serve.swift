@@ -71,9 +71,7 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
         let profiles = try loadProfiles(environment: environment)
         let credential = try settings.credential()
         let metrics = ServiceMetrics()
-        let client = RunPodClient(
-            baseURL: settings.apiBaseURL, apiKey: credential.key, logger: logger,
-            transport: CountingTransport(AsyncHTTPClientTransport(), metrics: metrics))
+        let client = metrics.counting(RunPodClient(baseURL: settings.apiBaseURL, apiKey: credential.key, logger: logger))
         var configuration = LauncherConfiguration(proxyURLTemplate: settings.proxyURLTemplate)
         configuration.credentialSource = credential.source
         let launcher = RunPodLauncher(client: client, configuration: configuration, ledger: nil, logger: logger)

@@ -93,7 +93,7 @@ public enum ServiceAPI {
             return launchResponse(stored, status: .accepted, headers: headers, service: service)
         case .replayed(let stored):
             headers[.location] = "/v1/pods/\(stored.id)"
-            headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+            if let replayed = HTTPField.Name("Idempotent-Replayed") { headers[replayed] = "true" }
             return launchResponse(stored, status: .accepted, headers: headers, service: service)
         case .conflict(let launchID):
             throw Problem.idempotencyConflict(key: key ?? "", launchID: launchID)
