@@ -23,6 +23,8 @@ public final class LaunchStore: Sendable {
     private let writer: any SQLDatabase
     private let reader: any SQLDatabase
     private let connections: [SQLiteConnection]
+    /// The directory of a throw-away database, removed on close.
+    private let scratch: URL?
     private let lock = SerialLock()
     private let clock: @Sendable () -> Date
 
@@ -32,14 +34,19 @@ public final class LaunchStore: Sendable {
         render: @escaping @Sendable (Launch) -> String
     ) async throws -> LaunchStore {
         let storage: SQLiteConnection.Storage
+        var scratch: URL?
         switch location {
         case .sqlite(let path):
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             storage = .file(path: path)
         case .sqliteMemory:
-            // One shared in-memory database for the writer and the reader connection.
-            storage = .file(path: "file:runpod-launcher-\(PodIdentity.randomHex(16))?mode=memory&cache=shared")
+            // A throw-away file rather than SQLite's shared in-memory cache, whose table locks ignore the busy timeout:
+            // the reader would fail while the writer holds a transaction. Removed on close.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runpod-launcher-\(PodIdentity.randomHex(16))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            scratch = directory
+            storage = .file(path: directory.appendingPathComponent("service.sqlite").path)
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .info)  // Never log queries: binds carry names and env values.
@@ -55,8 +62,8 @@ public final class LaunchStore: Sendable {
             try await StoreMigrations.run(on: writer, logger: quiet)
             let installationID = try await Self.loadInstallationID(writer)
             return LaunchStore(
-                installationID: installationID, writer: writer, reader: reader, connections: [writerConnection, readerConnection], now: now,
-                render: render)
+                installationID: installationID, writer: writer, reader: reader, connections: [writerConnection, readerConnection], scratch: scratch,
+                now: now, render: render)
         } catch {
             try? await writerConnection.close()
             try? await readerConnection.close()
@@ -65,13 +72,14 @@ public final class LaunchStore: Sendable {
     }
 
     private init(
-        installationID: String, writer: any SQLDatabase, reader: any SQLDatabase, connections: [SQLiteConnection],
+        installationID: String, writer: any SQLDatabase, reader: any SQLDatabase, connections: [SQLiteConnection], scratch: URL?,
         now: @escaping @Sendable () -> Date, render: @escaping @Sendable (Launch) -> String
     ) {
         self.installationID = installationID
         self.writer = writer
         self.reader = reader
         self.connections = connections
+        self.scratch = scratch
         self.clock = now
         self.render = render
     }
@@ -82,6 +90,7 @@ public final class LaunchStore: Sendable {
         _ = try? await lock.run {
             for connection in self.connections { try? await connection.close() }
         }
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 
     private static func loadInstallationID(_ db: any SQLDatabase) async throws -> String {
