@@ -47,7 +47,8 @@ struct RunningService {
 }
 
 func withService<T: Sendable>(
-    _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), _ body: (RunningService) async throws -> T
+    _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), terminateOnExit: Bool = false,
+    _ body: (RunningService) async throws -> T
 ) async throws -> T {
     let metrics = ServiceMetrics()
     let base = emulatorLauncher(emulator, ledger: nil)
@@ -58,7 +59,8 @@ func withService<T: Sendable>(
     let logger = Logger(label: "service-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     let service = PodService(
         store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]), token: ServiceToken(token, source: "test"),
-        metrics: metrics, options: .init(host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20))),
+        metrics: metrics, options: .init(
+            host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20)), terminateOnExit: terminateOnExit),
         logger: logger
     ) { port in
         portSink.yield(port)
@@ -234,6 +236,28 @@ func withService<T: Sendable>(
                     #expect(bytes.range(of: Data(service.token.utf8)) == nil)
                 }
             }
+        }
+    }
+
+    @Test func shutdownLeavesPodsRunningForTheNextStartUnlessAskedToTerminateThem() async throws {
+        try await withEmulator { emulator in
+            let database = scratchDatabase()
+            let id = try await withService(emulator, database: database) { service in
+                let created = try await service.call(.POST, "/v1/pods", body: Self.body)
+                let id = try #require(created.json["id"] as? String)
+                #expect(try await service.call(.GET, "/v1/pods/\(id)?wait=ready&timeoutSeconds=60").json["state"] as? String == "ready")
+                return id
+            }
+            let launcher = emulatorLauncher(emulator, ledger: nil)
+            #expect(try await stampedAlive(launcher)[id]?.count == 1)  // Left as it was: a restart picks it up.
+            try await withService(emulator, database: database, terminateOnExit: true) { service in
+                let launch = try await service.call(.GET, "/v1/pods/\(id)")
+                #expect(launch.json["state"] as? String == "ready")
+            }
+            #expect(try await stampedAlive(launcher).isEmpty)
+            let store = try await openStore(database)
+            #expect(try await store.launch(id: id)?.state == .terminated)
+            await store.close()
         }
     }
 
