@@ -100,3 +100,42 @@ public struct PodService: Service {
         }
     }
 }
+
+extension PodService {
+    /// Runs a service until `body` returns, then shuts it down as SIGTERM would: `make` builds it with the listening
+    /// callback it is given, and `body` gets the port it listens on (the demo and the tests run it this way).
+    public static func withRunning<T: Sendable>(
+        logger: Logger, make: (@escaping @Sendable (Int) async -> Void) -> PodService, _ body: (Int) async throws -> T
+    ) async throws -> T {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let service = make { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                throw ServiceStartError()
+            }
+            do {
+                let value = try await body(port)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}
+
+/// The service never reported a listening port.
+public struct ServiceStartError: Error, CustomStringConvertible {
+    public var description: String { "the service did not start listening" }
+}

@@ -55,33 +55,16 @@ func withService<T: Sendable>(
     let launcher = RunPodLauncher(client: metrics.counting(base.client), configuration: base.configuration, ledger: nil)
     let store = try await openStore(database)
     let token = PodIdentity.randomHex(40)
-    let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let logger = Logger(label: "service-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-    let service = PodService(
-        store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]), token: ServiceToken(token, source: "test"),
-        metrics: metrics, options: .init(
-            host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20)), terminateOnExit: terminateOnExit),
-        logger: logger
-    ) { port in
-        portSink.yield(port)
-        portSink.finish()
-    }
-    let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw HarnessError("the service did not start listening") }
-        let running = RunningService(baseURL: "http://127.0.0.1:\(port)", token: token, store: store, launcher: launcher, database: database)
-        do {
-            let value = try await body(running)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return value
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
+    return try await PodService.withRunning(logger: logger) { onListening in
+        PodService(
+            store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]), token: ServiceToken(token, source: "test"),
+            metrics: metrics,
+            options: .init(
+                host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20)), terminateOnExit: terminateOnExit),
+            logger: logger, onListening: onListening)
+    } _: { port in
+        try await body(RunningService(baseURL: "http://127.0.0.1:\(port)", token: token, store: store, launcher: launcher, database: database))
     }
 }
 

@@ -4,7 +4,6 @@ import PodLauncher
 import PodService
 import RunPodAPI
 import RunPodEmulator
-import ServiceLifecycle
 
 /// `demo --service`: the service against an in-process emulator, driven over HTTP as a Python backend would drive it.
 extension DemoCommand {
@@ -18,30 +17,14 @@ extension DemoCommand {
                 client: client, configuration: LauncherConfiguration(proxyURLTemplate: emulator.proxyURLTemplate), ledger: nil, logger: quiet)
             let store = try await LaunchStore.open(.sqliteMemory, logger: quiet, render: { String(buffer: LaunchView.encode($0, now: Date())) })
             let token = PodIdentity.randomHex(40)
-            let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-            let service = PodService(
-                store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]),
-                token: ServiceToken(token, source: "demo"), metrics: metrics,
-                options: .init(host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(200))), logger: quiet
-            ) { port in
-                portSink.yield(port)
-                portSink.finish()
-            }
-            let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: quiet))
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw CLIError.usage("demo --service: the service did not start") }
-                let api = DemoAPI(base: "http://127.0.0.1:\(port)", token: token)
-                do {
-                    try await walkThrough(api, console: console)
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    try? await tasks.waitForAll()
-                    throw error
-                }
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
+            try await PodService.withRunning(logger: quiet) { onListening in
+                PodService(
+                    store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]),
+                    token: ServiceToken(token, source: "demo"), metrics: metrics,
+                    options: .init(host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(200))), logger: quiet,
+                    onListening: onListening)
+            } _: { port in
+                try await walkThrough(DemoAPI(base: "http://127.0.0.1:\(port)", token: token), console: console)
             }
             guard await emulator.state().pods.allSatisfy({ !$0.alive }) else {
                 throw CLIError.usage("demo --service: the emulator still shows a pod alive; this is a bug, please report it.")

@@ -272,13 +272,7 @@ public final class Reconciler: Sendable {
             state.withLock { $0.lastWord[launch.id] = failure.reasonDescription }
             if transient && failure.leftRunning.isEmpty {
                 state.withLock { $0.notBefore[launch.id] = self.now().addingTimeInterval(failure.kind == .noCapacity ? 10 : 2) }
-                await change(launch.id) { current in
-                    guard current.state == .creating else { return nil }
-                    var next = current
-                    next.state = .pending
-                    next.createSentAt = nil
-                    return next
-                }
+                await sendAgain(launch)
             } else {
                 await move(launch, to: .terminating, error: LaunchFailure(failure), from: [.creating])
             }
@@ -292,6 +286,11 @@ public final class Reconciler: Sendable {
         let sent = launch.createSentAt ?? launch.createdAt
         guard now().timeIntervalSince(sent) >= settings.createSettle else { return }
         logger.notice("a create sent before a restart never showed up; sending it again", metadata: ["launch.id": "\(launch.id)"])
+        await sendAgain(launch)
+    }
+
+    /// Back to `pending`: the next tick sends the create again.
+    private func sendAgain(_ launch: Launch) async {
         await change(launch.id) { current in
             guard current.state == .creating else { return nil }
             var next = current
@@ -358,7 +357,7 @@ public final class Reconciler: Sendable {
         }
         guard let listing else { return }
         if let pod = listing.pod(launch) {
-            if let failure = Self.failed(pod) {
+            if let failure = RunPodLauncher.failure(of: pod) {
                 await move(launch, to: .terminating, error: LaunchFailure(failure))
             } else {
                 await refreshRate(launch, pod: pod)
@@ -367,14 +366,6 @@ public final class Reconciler: Sendable {
             await move(
                 launch, to: .terminating,
                 error: LaunchFailure(kind: "podFailed", message: "Pod \(launch.podID ?? "?") was terminated outside the service."))
-        }
-    }
-
-    static func failed(_ pod: RunPod.Pod) -> LauncherError? {
-        switch pod.status {
-        case .error, .exited, .terminated:
-            .podFailed(podID: pod.id, status: pod.status, message: "the pod stopped after it was ready (\(pod.status.rawValue))")
-        default: nil
         }
     }
 
