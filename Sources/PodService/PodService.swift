@@ -17,6 +17,8 @@ public struct PodService: Service {
         public var terminateOnExit: Bool
         /// How long the shutdown may wait for that.
         public var terminateGrace: Duration
+        /// Pools declared in profiles.toml (`[pools.NAME]`): written to the database at each start.
+        public var pools: [PoolSettings] = []
 
         public init(
             host: String = "127.0.0.1", port: Int = 8780, reconciler: ReconcilerSettings = .init(), terminateOnExit: Bool = false,
@@ -40,8 +42,10 @@ public struct PodService: Service {
         store: LaunchStore, launcher: RunPodLauncher, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, options: Options,
         logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
-        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics)
-        reconciler = Reconciler(store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger)
+        let pools = PoolRuntime()
+        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools)
+        reconciler = Reconciler(
+            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, pools: (intake, pools))
         self.options = options
         self.logger = logger
         self.onListening = onListening
@@ -64,6 +68,7 @@ public struct PodService: Service {
         let context = self.context
         let options = self.options
         let logger = self.logger
+        for pool in options.pools { try await context.store.putPool(pool, origin: "config") }
         let ticking = Task { await reconciler.run() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }

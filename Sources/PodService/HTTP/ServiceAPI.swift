@@ -15,17 +15,20 @@ public struct ServiceContext: Sendable {
     public var metrics: ServiceMetrics
     /// Answers 503 once shutdown began.
     public var draining: Draining
+    /// Pools' waiting lease requests, draining pods and last decisions.
+    public var pools: PoolRuntime
     public var now: @Sendable () -> Date
 
     public init(
         store: LaunchStore, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, draining: Draining = Draining(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        pools: PoolRuntime = PoolRuntime(), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.intake = intake
         self.token = token
         self.metrics = metrics
         self.draining = draining
+        self.pools = pools
         self.now = now
     }
 }
@@ -67,6 +70,7 @@ public enum ServiceAPI {
         v1.get("pods/:id") { request, context in try await getLaunch(request, context: context, service: service) }
         v1.delete("pods/:id") { _, context in try await deleteLaunch(context: context, service: service) }
         v1.get("events") { request, _ in try await EventStream.response(request, service: service) }
+        PoolRoutes.add(to: v1, service: service)
         return router
     }
 

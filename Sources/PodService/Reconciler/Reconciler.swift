@@ -67,6 +67,8 @@ public final class Reconciler: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let crashHook: (@Sendable (CrashPoint, String) async -> Void)?
+    /// Scales the pools after each pass (nil: no pools).
+    let autoscaler: Autoscaler?
 
     private struct State {
         var inFlight: [String: Task<Void, Never>] = [:]
@@ -85,7 +87,7 @@ public final class Reconciler: Sendable {
     public init(
         store: LaunchStore, launcher: RunPodLauncher, settings: ReconcilerSettings = .init(), metrics: ServiceMetrics? = nil,
         logger: Logger = Logger(label: "runpod.service.reconciler"), now: @escaping @Sendable () -> Date = { Date() },
-        crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil
+        crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil, pools: (intake: LaunchIntake, runtime: PoolRuntime)? = nil
     ) {
         self.store = store
         self.launcher = launcher
@@ -94,6 +96,11 @@ public final class Reconciler: Sendable {
         self.logger = logger
         self.now = now
         self.crashHook = crashHook
+        self.autoscaler = pools.map { pools in
+            Autoscaler(
+                store: store, launcher: launcher, intake: pools.intake, runtime: pools.runtime, sources: DemandSources(store: store), logger: logger,
+                now: now)
+        }
     }
 
     /// Ticks until cancelled; then lets the steps in flight finish for up to `grace` (a create that RunPod answers
@@ -136,6 +143,7 @@ public final class Reconciler: Sendable {
         } catch {
             logger.warning("reconcile tick failed; trying again next tick", metadata: ["error": "\(Self.describe(error))"])
         }
+        await autoscaler?.tick()
     }
 
     private func reconcile() async throws {

@@ -20,13 +20,13 @@ public final class LaunchStore: Sendable {
     public let changes = ChangeFeed()
     /// Renders a launch as its API JSON, stored with each event (what SSE sends).
     let render: @Sendable (Launch) -> String
-    private let writer: any SQLDatabase
-    private let reader: any SQLDatabase
+    let writer: any SQLDatabase
+    let reader: any SQLDatabase
     private let connections: [SQLiteConnection]
     /// The directory of a throw-away database, removed on close.
     private let scratch: URL?
     private let lock = SerialLock()
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
 
     /// Opens (creating it if needed) the database at `location`, runs the migrations and loads the installation ID.
     public static func open(
@@ -105,7 +105,7 @@ public final class LaunchStore: Sendable {
     // MARK: Transactions
 
     /// Runs `body` in one transaction on the writer; events it reports are announced after the commit.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> (T, Int64?)) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> (T, Int64?)) async throws -> T {
         let (value, eventID) = try await lock.run { () -> (T, Int64?) in
             try await self.writer.raw("BEGIN IMMEDIATE").run()
             do {
@@ -226,6 +226,11 @@ public final class LaunchStore: Sendable {
         }
     }
 
+    /// The schema version the database is at.
+    public func schemaVersion() async throws -> Int {
+        try await reader.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
+    }
+
     /// One launch, or nil.
     public func launch(id: String) async throws -> Launch? {
         try await Self.fetch(reader, id: id)
@@ -264,7 +269,7 @@ public final class LaunchStore: Sendable {
         return counts
     }
 
-    private static func fetch(_ db: any SQLDatabase, id: String) async throws -> Launch? {
+    static func fetch(_ db: any SQLDatabase, id: String) async throws -> Launch? {
         try await db.raw("SELECT * FROM launches WHERE id = \(bind: id)").first().map(LaunchColumns.launch)
     }
 
