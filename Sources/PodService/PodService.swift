@@ -40,12 +40,12 @@ public struct PodService: Service {
 
     public init(
         store: LaunchStore, launcher: RunPodLauncher, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, options: Options,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         let pools = PoolRuntime()
-        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools)
+        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools, now: now)
         reconciler = Reconciler(
-            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, pools: (intake, pools))
+            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools))
         self.options = options
         self.logger = logger
         self.onListening = onListening

@@ -47,22 +47,23 @@ struct RunningService {
 }
 
 func withService<T: Sendable>(
-    _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), terminateOnExit: Bool = false,
+    _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), terminateOnExit: Bool = false, clock: TestNow = TestNow(),
+    profiles: LaunchProfiles? = nil,
     _ body: (RunningService) async throws -> T
 ) async throws -> T {
     let metrics = ServiceMetrics()
     let base = emulatorLauncher(emulator, ledger: nil)
     let launcher = RunPodLauncher(client: metrics.counting(base.client), configuration: base.configuration, ledger: nil)
-    let store = try await openStore(database)
+    let store = try await openStore(database, now: clock.now)
     let token = PodIdentity.randomHex(40)
     let logger = Logger(label: "service-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     return try await PodService.withRunning(logger: logger) { onListening in
         PodService(
-            store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]), token: ServiceToken(token, source: "test"),
+            store: store, launcher: launcher, intake: LaunchIntake(profiles: profiles, environment: [:]), token: ServiceToken(token, source: "test"),
             metrics: metrics,
             options: .init(
                 host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20)), terminateOnExit: terminateOnExit),
-            logger: logger, onListening: onListening)
+            logger: logger, now: clock.now, onListening: onListening)
     } _: { port in
         try await body(RunningService(baseURL: "http://127.0.0.1:\(port)", token: token, store: store, launcher: launcher, database: database))
     }

@@ -81,14 +81,14 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
             store: store, launcher: launcher, intake: LaunchIntake(profiles: profiles, environment: environment), token: token, metrics: metrics,
             options: .init(
                 host: host, port: port, reconciler: ReconcilerSettings(tick: .milliseconds(Int64(tick * 1000))), terminateOnExit: terminateOnExit),
-            logger: logger
-        ) { port in
-            console.err("runpod-launcher serve: listening on http://\(host):\(port) (database \(location))")
-            console.err(
-                created
-                    ? "a new service token was written to \(token.source) (mode 0600); send it as \"Authorization: Bearer TOKEN\""
-                    : "service token from \(token.source)")
-        }
+            logger: logger,
+            onListening: { port in
+                console.err("runpod-launcher serve: listening on http://\(host):\(port) (database \(location))")
+                console.err(
+                    created
+                        ? "a new service token was written to \(token.source) (mode 0600); send it as \"Authorization: Bearer TOKEN\""
+                        : "service token from \(token.source)")
+            })
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         console.err("runpod-launcher serve: stopped.")
