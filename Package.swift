@@ -74,6 +74,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "TOMLKit", package: "TOMLKit"),  // [pools.NAME] in profiles.toml
             ],
             resources: [.copy("Resources/openapi.json")]
         ),
