@@ -59,6 +59,7 @@ public enum ServiceAPI {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: service.metrics.render())))
         }
+        Dashboard.add(to: router, service: service)
         let v1 = router.group("v1").add(middleware: BearerAuth(token: service.token))
         v1.get("openapi.json") { _, _ in
             var headers = HTTPFields()

@@ -259,6 +259,12 @@ public final class LaunchStore: Sendable {
         return try await reader.raw(query).all().map(LaunchColumns.launch)
     }
 
+    /// Launches whose pod may have billed since `since`: live ones and those ended after it (the page's "spent today").
+    public func launches(billingSince since: Date) async throws -> [Launch] {
+        try await reader.raw("SELECT * FROM launches WHERE ended_at IS NULL OR ended_at >= \(bind: since.timeIntervalSince1970)").all()
+            .map(LaunchColumns.launch)
+    }
+
     /// How many launches are in each state (for `/metrics`).
     public func countsByState() async throws -> [LaunchState: Int] {
         var counts: [LaunchState: Int] = [:]
