@@ -62,6 +62,21 @@ struct ComfyLifecycleTests {
         }
     }
 
+    @Test("restarting the container loses its jobs; ComfyUI answers again, empty, once it is back up")
+    func restartDropsQueue() async throws {
+        let (options, clock) = steppedEmulator()
+        try await withEmulator(options) { emulator in
+            let id = try await emulator.readyPod(clock: clock)
+            _ = try await emulator.submitPrompt(podID: id, seconds: 60)
+            _ = try await emulator.submitPrompt(podID: id, seconds: 60, seed: 2)
+            #expect(try await emulator.call(.POST, "/v2/pods/\(id)/action", body: #"{"action": "restart"}"#).status == 200)
+            #expect(try await emulator.comfy(.GET, podID: id, "/queue").status == 502)
+            #expect(await emulator.comfyCounts(podID: id)?.jobsLostByStop == 2)
+            clock.advance(by: .seconds(45))  // no pull on a restart: 15 s start + 30 s app
+            #expect(try await emulator.comfyQueue(podID: id) == ([], []))
+        }
+    }
+
     @Test("a lost machine takes the running job with it, at the moment it went")
     func machineLost() async throws {
         let (options, clock) = steppedEmulator()
