@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
@@ -19,7 +21,7 @@ import Testing
             let clock = TestNow()
             try await withService(emulator, clock: clock) { service in
                 let put = try await service.call(
-                    .PUT, "/v1/pools/gpu", body: #"{"max": 3, "idleTimeoutSeconds": 60, "scaleDownDelaySeconds": 30}"#)
+                    .PUT, "/v1/pools/gpu", body: #"{"max": 3, "idleTimeoutSeconds": 60, "scaleDownDelaySeconds": 600}"#)
                 #expect(put.status == 201, "\(put.body)")
                 #expect(try await Self.pods(service, "gpu").isEmpty)  // min 0: nothing runs until there is work.
 
@@ -34,7 +36,7 @@ import Testing
 
                 let leaseID = try #require(lease.json["id"] as? String)
                 #expect(try await service.call(.DELETE, "/v1/leases/\(leaseID)").status == 204)
-                // Released, the pod is idle; after the idle timeout (and the scale-down delay) it goes.
+                // Released, the pod is idle; after the idle timeout it goes (well before the scale-down delay).
                 clock.advance(31)
                 try await Task.sleep(for: .milliseconds(200))
                 #expect(try await service.store.launch(id: launchID)?.state == .ready)
@@ -106,6 +108,44 @@ import Testing
                 _ = try await service.call(.DELETE, "/v1/leases/\(try #require(lease.json["id"] as? String))")
                 clock.advance(15)
                 #expect(await eventually(timeout: .seconds(20)) { (try? await service.store.launch(id: held))?.state == .terminated })
+            }
+        }
+    }
+
+    @Test func aPodWhoseComfyUIQueueIsBusyIsNeverScaledDownAndNoJobIsLost() async throws {
+        try await withEmulator { emulator in
+            let clock = TestNow()
+            try await withService(emulator, clock: clock) { service in
+                _ = try await service.call(
+                    .PUT, "/v1/pools/comfy",
+                    body: #"{"max": 1, "idleTimeoutSeconds": 10, "scaleDownDelaySeconds": 10, "source": {"kind": "push"}}"#)
+                _ = try await service.call(.PUT, "/v1/pools/comfy/demand", body: #"{"backlog": 1}"#)
+                #expect(await eventually(timeout: .seconds(20)) { (try? await Self.pods(service, "comfy").first?.state) == .ready })
+                let pod = try #require(try await Self.pods(service, "comfy").first)
+                let app = try #require(pod.urls?[8188])
+                // A job sent straight to ComfyUI (no lease): 10⁶ s at RunPod's pace is ~17 min here, at time scale 0.001.
+                var prompt = HTTPClientRequest(url: app + "/prompt")
+                prompt.method = .POST
+                prompt.body = .bytes(
+                    ByteBuffer(string: #"{"prompt": {"9": {"class_type": "SaveImage"}}, "extra_data": {"emulator_seconds": 1000000}}"#))
+                let queued = try await HTTPClient.shared.execute(prompt, timeout: .seconds(10))
+                #expect(queued.status == .ok)
+                _ = try await service.call(.PUT, "/v1/pools/comfy/demand", body: #"{"backlog": 0}"#)
+                for _ in 0..<6 {
+                    clock.advance(15)
+                    try await Task.sleep(for: .milliseconds(150))
+                }
+                #expect(try await service.store.launch(id: pod.id)?.state == .ready)
+                // The queue empties (the job is interrupted by its owner); then the idle pod goes, and nothing was lost.
+                var interrupt = HTTPClientRequest(url: app + "/interrupt")
+                interrupt.method = .POST
+                _ = try await HTTPClient.shared.execute(interrupt, timeout: .seconds(10))
+                clock.advance(15)
+                #expect(await eventually(timeout: .seconds(20)) { (try? await service.store.launch(id: pod.id))?.state == .terminated })
+                let podID = try #require(pod.podID)
+                let record = await emulator.state().pods.first { $0.id == podID }
+                #expect(record?.comfy.jobsLostByTermination == 0)
+                #expect(record?.comfy.jobsInterrupted == 1)
             }
         }
     }

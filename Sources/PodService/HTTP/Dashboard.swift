@@ -101,8 +101,10 @@ enum Dashboard {
             html += "<div class=\"states\">"
             for state in LaunchState.live { html += "<span>\(state.rawValue): <b>\(byState[state] ?? 0)</b></span>" }
             html += "</div>\n<table>"
-            html += "<tr><td>demand</td><td><b>\(status.demand.total)</b> (backlog \(status.demand.backlog), in flight \(status.demand.inFlight))</td></tr>"
-            html += "<tr><td>desired</td><td><b>\(status.decision.desired)</b> <span class=\"muted\">\(escape(status.decision.reason))</span></td></tr>"
+            html +=
+                "<tr><td>demand</td><td><b>\(status.demand.total)</b> (backlog \(status.demand.backlog), in flight \(status.demand.inFlight))</td></tr>"
+            html +=
+                "<tr><td>desired</td><td><b>\(status.decision.desired)</b> <span class=\"muted\">\(escape(status.decision.reason))</span></td></tr>"
             html += "<tr><td>leases</td><td>\(leases.count) held, \(service.pools.waiting(name)) waiting</td></tr>"
             html += "<tr><td>cost</td><td>\(money(rate))/h now, \(money(spentToday(billed.filter { $0.pool == name }))) today</td></tr>"
             if let degraded = status.degraded { html += "<tr><td class=\"warn\">source</td><td class=\"warn\">\(escape(degraded))</td></tr>" }
