@@ -162,6 +162,32 @@ import Testing
         }
     }
 
+    @Test func thePageShowsEachPoolWithoutTokenOrSecretsAndStreamsUpdates() async throws {
+        try await withEmulator { emulator in
+            try await withService(emulator) { service in
+                _ = try await service.call(.PUT, "/v1/pools/page-pool", body: #"{"min": 1, "max": 2}"#)
+                #expect(await eventually(timeout: .seconds(20)) { (try? await Self.pods(service, "page-pool").first?.state) == .ready })
+                let page = try await service.call(.GET, "/", token: .some(nil))
+                #expect(page.status == 200 && page.header("Content-Type")?.hasPrefix("text/html") == true)
+                #expect(page.body.contains("pool page-pool") && page.body.contains("ready: <b>1</b>") && page.body.contains("<svg"))
+                #expect(page.body.contains("/h now"))
+                let pod = try #require(try await Self.pods(service, "page-pool").first)
+                #expect(!page.body.contains(pod.id) && !page.body.contains(pod.podID ?? "?") && !page.body.contains(service.token))
+                var request = HTTPClientRequest(url: service.baseURL + "/dashboard/events")
+                request.method = .GET
+                let stream = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+                #expect(stream.headers.first(name: "Content-Type") == "text/event-stream")
+                var received = ""
+                for try await chunk in stream.body {
+                    received += String(buffer: chunk)
+                    if received.contains("\n\n") { break }
+                }
+                #expect(received.hasPrefix("event: fragment\ndata: "))
+                #expect(received.contains("pool page-pool"))
+            }
+        }
+    }
+
     @Test func badPoolSettingsAreRefusedWithEveryError() async throws {
         try await withEmulator { emulator in
             try await withService(emulator) { service in

@@ -24,6 +24,7 @@ enum Dashboard {
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
                     let (beats, beat) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                    beat.yield()  // The page as it is now, at once.
                     let forward = Task {
                         for await _ in changes { beat.yield() }
                         beat.finish()
