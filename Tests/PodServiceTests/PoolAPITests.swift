@@ -77,6 +77,9 @@ import Testing
                 #expect(try await Self.pods(service, "capped").count == 2)
                 let status = try await service.call(.GET, "/v1/pools/capped")
                 #expect((status.json["reason"] as? String)?.contains("maxCostPerHour") == true)
+                let metrics = try await service.call(.GET, "/metrics", token: .some(nil))
+                #expect(metrics.body.contains("runpod_launcher_pool_pods{pool=\"capped\"} 2"))
+                #expect(metrics.body.contains("runpod_launcher_pool_degraded{pool=\"capped\"} 0"))
             }
         }
     }

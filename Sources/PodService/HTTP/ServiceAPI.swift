@@ -55,6 +55,12 @@ public enum ServiceAPI {
         router.get("healthz") { _, _ in try json(HealthBody(version: LauncherVersion.current)) }
         router.get("metrics") { _, _ in
             service.metrics.launches(try await service.store.countsByState())
+            var pools: [(name: String, status: PoolRuntime.Status, pods: Int)] = []
+            for pool in try await service.store.pools() {
+                let pods = try await service.store.poolLaunches(pool.settings.name).filter { $0.state != .terminating }.count
+                pools.append((pool.settings.name, service.pools.status(pool.settings.name), pods))
+            }
+            service.metrics.pools(pools)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: service.metrics.render())))

@@ -36,6 +36,21 @@ public final class ServiceMetrics: Sendable {
         for (state, gauge) in launches { gauge.set(to: Double(counts[state] ?? 0)) }
     }
 
+    /// Sets each pool's gauges (at scrape time): desired count, live pods, demand, and whether its source is failing.
+    public func pools(_ pools: [(name: String, status: PoolRuntime.Status, pods: Int)]) {
+        for pool in pools {
+            let labels = [("pool", pool.name)]
+            registry.makeGauge(name: "runpod_launcher_pool_desired", labels: labels, help: "A pool's desired pod count.")
+                .set(to: Double(pool.status.decision.desired))
+            registry.makeGauge(name: "runpod_launcher_pool_pods", labels: labels, help: "A pool's live pods (not terminating).")
+                .set(to: Double(pool.pods))
+            registry.makeGauge(name: "runpod_launcher_pool_demand", labels: labels, help: "A pool's demand: backlog plus work in flight.")
+                .set(to: Double(pool.status.demand.total))
+            registry.makeGauge(name: "runpod_launcher_pool_degraded", labels: labels, help: "1 while a pool's demand source cannot be read.")
+                .set(to: pool.status.degraded == nil ? 0 : 1)
+        }
+    }
+
     /// A copy of `client` that counts every RunPod API exchange here, by operation (retries included).
     public func counting(_ client: RunPodClient) -> RunPodClient {
         client.observingExchanges { [self] notice in runPodCall(notice.operation, failed: notice.failed) }
