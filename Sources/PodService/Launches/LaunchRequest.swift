@@ -259,11 +259,12 @@ struct FieldReader {
             return [:]
         }
         var out: [String: String] = [:]
+        var seen = Set<String>()
         for member in members {
             let (name, entry) = (member.key, member.value)
             let place = at.appending(name)
             var valid = true
-            if out[name] != nil {
+            guard seen.insert(name).inserted else {
                 fail(place, "appears more than once")
                 continue
             }
@@ -349,7 +350,9 @@ extension LaunchRequest {
         do {
             plan = try LaunchPlan.resolve(profile: profile, overrides: overrides, environment: environment)
         } catch {
-            throw Self.validation([.pointer(at.text, (error as? LauncherError)?.reasonDescription ?? "\(error)")])
+            // `resolve` throws only `LauncherError`s; anything else is said without its text, which could hold a secret.
+            let detail = (error as? LauncherError)?.reasonDescription ?? "the request cannot be combined with the profile"
+            throw Self.validation([.pointer(at.text, detail)])
         }
         var spec = plan.spec
         if spec.name == nil {
