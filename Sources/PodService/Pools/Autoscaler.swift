@@ -106,6 +106,7 @@ final class Autoscaler: Sendable {
             state.status.history.removeAll { now.timeIntervalSince($0.at) > 3600 }
         }
 
+        if try await trimToCeiling(settings, members: members) { return }
         if target > active.count && !pool.deleting {
             try await scaleUp(settings, by: target - active.count, active: active, price: price)
         } else if target < active.count {
@@ -176,6 +177,23 @@ final class Autoscaler: Sendable {
             }
             excess -= 1
         }
+    }
+
+    /// The ceiling is checked before each create with the dearest rate known; a pod that landed on a dearer GPU than
+    /// that can still push the pool over it. Then the newest pods that are not ready, or ready and idle, go until the
+    /// pool's real rate is under the ceiling again (a busy pod never goes). True when it ended any.
+    private func trimToCeiling(_ settings: PoolSettings, members: [Member]) async throws -> Bool {
+        guard let ceiling = settings.maxCostPerHour else { return false }
+        var spend = members.reduce(0.0) { $0 + ($1.launch.costPerHour ?? 0) }
+        guard spend > ceiling + 1e-9 else { return false }
+        var ended = false
+        let removable = members.filter { !$0.isReady || $0.isIdle }.sorted { $0.launch.createdAt > $1.launch.createdAt }
+        for member in removable where spend > ceiling + 1e-9 {
+            try await end(member.launch, reason: "over maxCostPerHour at its real rate")
+            spend -= member.launch.costPerHour ?? 0
+            ended = true
+        }
+        return ended
     }
 
     /// A ready pod idle (no lease, empty queue) for `idleTimeoutSeconds` is terminated while the pool has more pods
