@@ -84,6 +84,40 @@ import Testing
         }
     }
 
+    /// The first pod lands on the cheap A5000 (the only one in stock), so the next is budgeted at $0.27/h; it lands on
+    /// a $0.69/h 4090 instead, and the pool is over its $0.80/h ceiling: the newer pod goes, and the pool stays at one.
+    @Test func aPodThatLandsOverTheCostCeilingIsTrimmedAndNotMadeAgain() async throws {
+        var scenario = Scenario()
+        scenario.stock = scenario.stock.map { entry in
+            var entry = entry
+            if entry.gpuTypeId == "NVIDIA RTX A5000" { entry.count = min(entry.count, 1) }
+            return entry
+        }
+        var profile = LaunchProfile(name: "cheap-first", line: 1)
+        profile.gpuTypeIDs = ["NVIDIA RTX A5000", "NVIDIA GeForce RTX 4090"]
+        try await withEmulator(EmulatorOptions(port: 0, scenario: scenario, timeScale: 0.001)) { emulator in
+            try await withService(emulator, profiles: LaunchProfiles(path: "profiles.toml", profiles: [profile])) { service in
+                let put = try await service.call(
+                    .PUT, "/v1/pools/thrifty",
+                    body: #"{"profile": "cheap-first", "max": 3, "maxCostPerHour": 0.8, "source": {"kind": "push"}}"#)
+                #expect(put.status == 201, "\(put.body)")
+                _ = try await service.call(.PUT, "/v1/pools/thrifty/demand", body: #"{"backlog": 3}"#)
+                #expect(
+                    await eventually(timeout: .seconds(20)) {
+                        let all = (try? await service.store.launches(limit: 100)) ?? []
+                        return all.contains { $0.gpuTypeID == "NVIDIA GeForce RTX 4090" && $0.state.isFinal }
+                    })
+                for _ in 0..<20 {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let live = try await Self.pods(service, "thrifty")
+                #expect(live.map(\.gpuTypeID) == ["NVIDIA RTX A5000"])
+                let made = try await service.store.launches(limit: 100).filter { $0.pool == "thrifty" }
+                #expect(made.count == 2)  // Not made again and again.
+            }
+        }
+    }
+
     @Test func aPodHoldingALeaseIsNeverTerminatedByAScaleDown() async throws {
         try await withEmulator { emulator in
             let clock = TestNow()

@@ -231,10 +231,15 @@ final class Autoscaler: Sendable {
         }
     }
 
-    /// What one more pod would cost per hour: the highest rate among the pool's pods, else the catalog's price of the
-    /// dearest GPU type in its priority list (so the ceiling is never exceeded by a cheaper guess). Cached 10 minutes.
+    /// What one more pod would cost per hour: the dearest rate a pod of the pool has had, else the catalog's price of
+    /// the dearest GPU type in its priority list (so the ceiling is never exceeded by a cheaper guess; cached 10 min).
     private func podPrice(_ settings: PoolSettings, launches: [Launch]) async throws -> Double? {
-        if let known = launches.compactMap(\.costPerHour).max(), known > 0 { return known }
+        let known = launches.compactMap(\.costPerHour).max() ?? 0
+        let dearest = runtime.update(settings.name) { state -> Double in
+            state.dearestSeen = max(state.dearestSeen ?? 0, known)
+            return state.dearestSeen ?? 0
+        }
+        if dearest > 0 { return dearest }
         let now = now()
         if let cached = runtime.update(settings.name, { $0.price }), now.timeIntervalSince(cached.at) < 600 { return cached.value }
         guard let plan = try? intake.plan(for: LaunchRequest(profile: settings.profile)) else { return nil }

@@ -32,6 +32,9 @@ public final class PoolRuntime: Sendable {
         var idleSince: [String: Date] = [:]
         var drainingSince: [String: Date] = [:]
         var price: (value: Double, at: Date)?
+        /// The dearest rate a pod of this pool has had since the start: one that landed on a dearer GPU than expected
+        /// keeps the ceiling check honest after it is gone (else the pool would create and trim it again and again).
+        var dearestSeen: Double?
     }
 
     private let pools = Mutex<[String: PoolState]>([:])
