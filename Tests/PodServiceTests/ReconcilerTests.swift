@@ -28,6 +28,27 @@ import Testing
         }
     }
 
+    @Test func aBurstOfLaunchesIsCreatedAFewAtATimeAndAllBecomeReady() async throws {
+        try await withEmulator { emulator in
+            let launcher = emulatorLauncher(emulator, ledger: nil)
+            let store = try await openStore(scratchDatabase())
+            let reconciler = Reconciler(store: store, launcher: launcher, settings: ReconcilerSettings(maxCreatesInFlight: 2))
+            var ids: [String] = []
+            for _ in 0..<12 { ids.append(try await recordLaunch(store).id) }
+            var most = 0
+            for _ in 0..<400 {
+                await reconciler.tick()
+                most = max(most, try await store.liveLaunches().filter { $0.state == .creating }.count)
+                await reconciler.drain()
+                if try await store.liveLaunches().allSatisfy({ $0.state == .ready }) { break }
+            }
+            #expect(most <= 2)
+            #expect(try await store.liveLaunches().map(\.state) == Array(repeating: .ready, count: 12))
+            #expect(try await stampedAlive(launcher).count == 12)
+            await store.close()
+        }
+    }
+
     @Test func deletingAReadyLaunchTerminatesItsPodAndEndsTerminated() async throws {
         try await withEmulator { emulator in
             let launcher = emulatorLauncher(emulator, ledger: nil)

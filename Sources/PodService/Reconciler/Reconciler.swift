@@ -24,16 +24,23 @@ public struct ReconcilerSettings: Sendable {
     public var missesBeforeGone: Int
     /// How long an ended launch's events are kept (at least the 24 h the API promises).
     public var eventRetention: TimeInterval
+    /// Creates in flight at once; more pending launches wait for the next tick. Each create reads placement and
+    /// holds connections: a burst of 900 POSTs must not become 900 creates (and 2,700 API calls) at once.
+    public var maxCreatesInFlight: Int
+    /// Probes and terminates in flight at once.
+    public var maxStepsInFlight: Int
 
     public init(
         tick: Duration = .seconds(2), steadyListInterval: TimeInterval = 10, createSettle: TimeInterval = 60, missesBeforeGone: Int = 3,
-        eventRetention: TimeInterval = 7 * 24 * 3600
+        eventRetention: TimeInterval = 7 * 24 * 3600, maxCreatesInFlight: Int = 8, maxStepsInFlight: Int = 64
     ) {
         self.tick = tick
         self.steadyListInterval = steadyListInterval
         self.createSettle = createSettle
         self.missesBeforeGone = missesBeforeGone
         self.eventRetention = eventRetention
+        self.maxCreatesInFlight = max(1, maxCreatesInFlight)
+        self.maxStepsInFlight = max(1, maxStepsInFlight)
     }
 }
 
@@ -72,6 +79,8 @@ public final class Reconciler: Sendable {
 
     private struct State {
         var inFlight: [String: Task<Void, Never>] = [:]
+        /// Which of `inFlight` are creates.
+        var creates: Set<String> = []
         /// Lists in a row without a launch's pod.
         var misses: [String: Int] = [:]
         /// Why a launch is not ready yet, or why its last create failed: the timeout's message.
@@ -238,11 +247,12 @@ public final class Reconciler: Sendable {
 
     private func startCreate(_ launch: Launch) async {
         if let notBefore = state.withLock({ $0.notBefore[launch.id] }), now() < notBefore { return }
+        guard state.withLock({ $0.creates.count < settings.maxCreatesInFlight }) else { return }  // Next tick.
         var sending = launch
         sending.state = .creating
         sending.createSentAt = now()
         guard let creating = await write(sending) else { return }
-        spawn(launch.id) { await self.create(creating) }
+        spawn(launch.id, create: true) { await self.create(creating) }
     }
 
     /// Sends the create (placement, RunPod's status table, adoption of a lost answer: the launcher's create step).
@@ -473,12 +483,17 @@ public final class Reconciler: Sendable {
 
     private func isBusy(_ key: String) -> Bool { state.withLock { $0.inFlight[key] != nil } }
 
-    private func spawn(_ key: String, _ work: @escaping @Sendable () async -> Void) {
+    private func spawn(_ key: String, create: Bool = false, _ work: @escaping @Sendable () async -> Void) {
         state.withLock { state in
             guard state.inFlight[key] == nil else { return }
+            guard create || state.inFlight.count - state.creates.count < settings.maxStepsInFlight else { return }  // Next tick.
+            if create { state.creates.insert(key) }
             state.inFlight[key] = Task {
                 await work()
-                _ = self.state.withLock { $0.inFlight.removeValue(forKey: key) }
+                self.state.withLock { state in
+                    state.inFlight.removeValue(forKey: key)
+                    state.creates.remove(key)
+                }
             }
         }
     }
