@@ -20,7 +20,7 @@ public struct RunPodLauncherCommand: AsyncParsableCommand {
         subcommands: [
             LaunchCommand.self, WaitCommand.self, StatusCommand.self, ListCommand.self, TerminateCommand.self, RunCommand.self,
             GPUsCommand.self, VolumesCommand.self, LogsCommand.self, SSHCommand.self, DoctorCommand.self, ProfilesCommand.self,
-            EmulatorCommand.self, DemoCommand.self,
+            EmulatorCommand.self, DemoCommand.self, ServeCommand.self,
         ]
     )
 

@@ -107,16 +107,11 @@ extension RunPodLauncher {
             member.readiness.lastReadError = nil
         }
         if before.status != pod.status { emit(.statusChanged(podID: pod.id, from: before.status, to: pod.status, elapsed: elapsed)) }
-        let waitingFor: String?
-        switch pod.status {
-        case .error, .exited, .terminated:
-            try fail(run, index: index, .podFailed(podID: pod.id, status: pod.status, message: Self.failureMessage(pod.status)))
+        if let failure = Self.failure(of: pod) {
+            try fail(run, index: index, failure)
             return
-        case .provisioning: waitingFor = "RunPod to provision the pod (status PROVISIONING)"
-        case .starting: waitingFor = "the container to start (status STARTING)"
-        case .running:
-            waitingFor = pod.runtime?.ports?.isEmpty ?? true ? "RunPod to publish the pod's ports (status RUNNING, no runtime yet)" : nil
         }
+        let waitingFor = Self.waitingFor(pod)
         let apiReady = Self.isRunningWithPorts(pod)
         let port = configuration.probeApp ? Self.httpPorts(of: pod).first : nil
         guard let port else {
@@ -208,9 +203,7 @@ extension RunPodLauncher {
         guard member.phase == .starting else { return }
         let elapsed = run.stopwatch.elapsed - (member.createdAt ?? .zero)
         if let answered { emit(.appAnswered(podID: pod.id, port: answered.port, httpStatus: answered.status, elapsed: elapsed)) }
-        var urls: [Int: URL] = [:]
-        for port in Self.httpPorts(of: pod) { urls[port] = configuration.proxyURL(podID: pod.id, port: port) }
-        let ready = ReadyPod(pod: Pod(pod), urls: urls, sshCommand: pod.ssh?.direct?.command ?? pod.ssh?.proxy?.command, readyAfter: elapsed)
+        let ready = readyPod(pod, readyAfter: elapsed)
         guard run.book.ready(index, ready) else { return }
         emit(.ready(ready, index: index, count: run.book.count))
         logger(podID: pod.id, operation: "wait").info("pod ready", metadata: ["elapsed": "\(formatDuration(elapsed))"])

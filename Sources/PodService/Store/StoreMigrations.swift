@@ -1,0 +1,60 @@
+import Logging
+import SQLKit
+
+/// The schema, as an ordered list of versioned steps. Each start runs the steps the database has not seen, each in
+/// its own transaction with its version recorded in `schema_version`, so an interrupted start leaves no half step.
+/// SQL written here must run on SQLite and PostgreSQL alike.
+enum StoreMigrations {
+    static let steps: [(version: Int, statements: [String])] = [
+        (
+            1,
+            [
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                """
+                CREATE TABLE launches (
+                    id TEXT PRIMARY KEY, state TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, pool TEXT,
+                    plan TEXT NOT NULL, pod_id TEXT, gpu_type_id TEXT, data_center_id TEXT, cost_per_hr DOUBLE PRECISION, urls TEXT,
+                    created_at DOUBLE PRECISION NOT NULL, create_sent_at DOUBLE PRECISION, pod_created_at DOUBLE PRECISION,
+                    ready_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, error_kind TEXT, error_message TEXT)
+                """,
+                "CREATE INDEX launches_by_state ON launches (state)",
+                "CREATE INDEX launches_by_age ON launches (created_at, id)",
+                """
+                CREATE TABLE idempotency_keys (
+                    key TEXT PRIMARY KEY, body_digest TEXT NOT NULL, launch_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE TABLE events (
+                    id BIGINT PRIMARY KEY, launch_id TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE INDEX events_by_age ON events (created_at)",
+            ]
+        )
+    ]
+
+    /// The newest schema version this build knows.
+    static var latest: Int { steps.last?.version ?? 0 }
+
+    static func run(on db: any SQLDatabase, logger: Logger) async throws {
+        try await db.raw("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").run()
+        let current = try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
+        guard current <= latest else {
+            throw StoreError(
+                "the database's schema is version \(current), newer than this runpod-launcher knows (\(latest)): run the newer version, "
+                    + "or point --database at another file")
+        }
+        for step in steps where step.version > current {
+            try await db.raw("BEGIN IMMEDIATE").run()
+            do {
+                for statement in step.statements { try await db.raw(SQLQueryString(statement)).run() }
+                try await db.raw("INSERT INTO schema_version (version) VALUES (\(bind: step.version))").run()
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+            logger.info("database schema migrated", metadata: ["version": "\(step.version)"])
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import PodLauncher
+import SQLKit
+import Testing
+
+@testable import PodService
+
+/// The store on a real SQLite file: migrations, compare-and-set, idempotency keys, pages, events.
+@Suite struct StoreTests {
+    @Test func reopeningKeepsTheInstallationIDAndTheLaunchesAndRunsNoMigrationTwice() async throws {
+        let database = scratchDatabase()
+        let first = try await openStore(database)
+        let launch = try await recordLaunch(first, plan: testPlan(maxCostUSD: 2.5, env: ["A": "b=c"]), name: "kept")
+        await first.close()
+        let second = try await openStore(database)
+        #expect(second.installationID == first.installationID)
+        let reread = try #require(try await second.launch(id: launch.id))
+        #expect(reread == launch)
+        #expect(reread.plan.spec.env == ["A": "b=c"] && reread.plan.maxCostUSD == 2.5)
+        await second.close()
+        #expect(StoreMigrations.latest == 1)
+    }
+
+    @Test func aWriteBasedOnAStaleVersionIsRefusedAndWritesNoEvent() async throws {
+        let store = try await openStore(scratchDatabase())
+        let launch = try await recordLaunch(store)
+        var creating = launch
+        creating.state = .creating
+        let stored = try #require(try await store.update(creating))
+        #expect(stored.version == launch.version + 1)
+        var stale = launch
+        stale.state = .terminating
+        #expect(try await store.update(stale) == nil)
+        #expect(try await store.launch(id: launch.id)?.state == .creating)
+        #expect(try await store.events(after: 0).map(\.state) == [.pending, .creating])
+        // A write that changes no state writes no event.
+        var rated = stored
+        rated.costPerHour = 0.69
+        #expect(try await store.update(rated)?.costPerHour == 0.69)
+        #expect(try await store.events(after: 0).count == 2)
+        await store.close()
+    }
+
+    @Test func anIdempotencyKeyReplaysTheSameBodyAndRefusesAnother() async throws {
+        let store = try await openStore(scratchDatabase())
+        let key = LaunchStore.IdempotencyKey(key: "k-1", bodyDigest: #"{"a":1}"#)
+        let first = Launch(id: Launch.newID(), name: "one", plan: testPlan(), createdAt: Date())
+        guard case .created(let made) = try await store.create(first, idempotency: key) else {
+            Issue.record("not created")
+            return
+        }
+        let second = Launch(id: Launch.newID(), name: "two", plan: testPlan(), createdAt: Date())
+        #expect(try await store.create(second, idempotency: key) == .replayed(made))
+        let other = LaunchStore.IdempotencyKey(key: "k-1", bodyDigest: #"{"a":2}"#)
+        #expect(try await store.create(second, idempotency: other) == .conflict(launchID: made.id))
+        #expect(try await store.launches(limit: 10).map(\.id) == [made.id])
+        await store.close()
+    }
+
+    @Test func pagesAreNewestFirstAndACursorContinuesWithoutGapsOrRepeats() async throws {
+        let store = try await openStore(scratchDatabase())
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var ids: [String] = []
+        for index in 0..<7 { ids.append(try await recordLaunch(store, now: start.addingTimeInterval(Double(index % 3))).id) }
+        var seen: [String] = []
+        var cursor: ListCursor?
+        repeat {
+            let page = try await store.launches(limit: 3, after: cursor)
+            seen += page.map(\.id)
+            cursor = page.count == 3 ? page.last.map { ListCursor(after: $0) } : nil
+        } while cursor != nil
+        #expect(seen.count == 7 && Set(seen) == Set(ids))
+        let all = try await store.launches(limit: 100)
+        #expect(seen == all.map(\.id))
+        #expect(zip(all, all.dropFirst()).allSatisfy { $0.createdAt > $1.createdAt || ($0.createdAt == $1.createdAt && $0.id > $1.id) })
+        let cursorText = ListCursor(after: all[2]).text
+        #expect(ListCursor(cursorText) == ListCursor(after: all[2]))
+        #expect(ListCursor("garbage") == nil)
+        #expect(try await store.launches(states: [.ready], limit: 10).isEmpty)
+        await store.close()
+    }
+
+    @Test func eventsAreStrictlyIncreasingAndPruningKeepsTheNewest() async throws {
+        let clock = TestNow()
+        let store = try await openStore(scratchDatabase(), now: clock.now)
+        for _ in 0..<3 { _ = try await recordLaunch(store) }
+        let events = try await store.events(after: 0)
+        #expect(events.map(\.id) == [1, 2, 3])
+        #expect(try await store.events(after: 2).map(\.id) == [3])
+        clock.advance(8 * 24 * 3600)
+        try await store.prune(eventRetention: 7 * 24 * 3600)
+        let pruned = try await store.eventRange()
+        #expect(pruned.oldest == 3 && pruned.newest == 3)
+        _ = try await recordLaunch(store)
+        let grown = try await store.eventRange()
+        #expect(grown.oldest == 3 && grown.newest == 4)
+        await store.close()
+    }
+
+    @Test func databaseURLsParseOrSayWhatToWrite() throws {
+        #expect(try DatabaseLocation(parsing: "sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(try DatabaseLocation(parsing: "sqlite:///tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(parsing: "mysql://x") }
+        #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(parsing: "sqlite:") }
+        let standard = DatabaseLocation.standard(environment: ["XDG_STATE_HOME": "/state", "HOME": "/home/u"])
+        #expect(standard == .sqlite(path: "/state/runpod-launcher/service.sqlite"))
+    }
+}
