@@ -45,10 +45,21 @@ class ServiceAPI:
     """Calls the service; each call checks the status and validates the answer against the operation it hit."""
 
     def __init__(self, base, token):
-        self.base = base.rstrip("/")
         self.token = token
         with open(OPENAPI_PATH) as f:
             self.document = json.load(f)
+        self.rebase(base)
+        # Launches inside events are validated with the same schema, through jsonschema (format checks on).
+        root = {"components": self.document["components"]}
+        self.launch_validator = jsonschema.Draft202012Validator(
+            {**root, "$ref": "#/components/schemas/Launch"}, format_checker=jsonschema.FormatChecker())
+        self.session = requests.Session()
+        self.answers = []  # (method, path, status, text) of every answer, for the secrets check
+        self.validated = 0
+
+    def rebase(self, base):
+        """Points the client (and the document's server, which openapi-core matches requests by) at `base`."""
+        self.base = base.rstrip("/")
         document = json.loads(json.dumps(self.document))
         document["servers"] = [{"url": self.base}]
         config = Config(extra_media_type_deserializers={
@@ -57,13 +68,6 @@ class ServiceAPI:
             "text/plain": _text,
         })
         self.openapi = OpenAPI.from_dict(document, config=config)
-        # Launches inside events are validated with the same schema, through jsonschema (format checks on).
-        root = {"components": self.document["components"]}
-        self.launch_validator = jsonschema.Draft202012Validator(
-            {**root, "$ref": "#/components/schemas/Launch"}, format_checker=jsonschema.FormatChecker())
-        self.session = requests.Session()
-        self.answers = []  # (method, path, status, text) of every answer, for the secrets check
-        self.validated = 0
 
     def headers(self, auth=True, extra=None):
         sent = {"Accept": "application/json, application/problem+json"}
@@ -159,12 +163,8 @@ class ServiceAPI:
 
 
 def _pairs(query):
-    if query is None:
-        return {}
-    if isinstance(query, dict):
-        return query
-    from werkzeug.datastructures import ImmutableMultiDict  # openapi-core depends on werkzeug
-    return ImmutableMultiDict(query)
+    """Query parameters for MockRequest: a dict, or a list of pairs for repeated names (it builds a MultiDict)."""
+    return query or {}
 
 
 def _query(query):
