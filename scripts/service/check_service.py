@@ -526,7 +526,12 @@ def case_schemathesis(c, workdir):
     report = os.path.join(workdir, "schemathesis-report")
     args = [binary, "run", os.path.join(ROOT, "Sources", "PodService", "Resources", "openapi.json"), "--url", c.service.base,
             "--header", f"Authorization: Bearer {c.service.token}", "--checks", "all", "--max-examples", examples,
-            "--exclude-operation-id", "streamEvents", "--request-timeout", "30", "--seed", "13", "--workers", "2",
+            # use_after_free wants a 404 after DELETE; here an ended launch stays readable (200, `terminated`), as the
+            # document says. The SSE stream never ends, so fuzzing it would only time out.
+            "--exclude-checks", "use_after_free", "--exclude-operation-id", "streamEvents",
+            # One worker: hypothesis' lambda-source parsing fails in threads on CPython 3.11 ("AST constructor recursion
+            # depth mismatch"), a runtime error of the tool, not of the service.
+            "--request-timeout", "30", "--seed", "13", "--workers", "1",
             "--generation-database", "none", "--report", "junit", "--report-dir", report, "--no-color"]
     started = time.perf_counter()
     run = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=workdir)
