@@ -498,6 +498,49 @@ def case_crash(c):
         c.end(launch_id)
 
 
+def case_lost_answer(c):
+    """A create whose answer never comes back (the connection drops after the pod was made) is adopted by launch
+    ID: one pod, and the launch becomes ready on it."""
+    c.emulator.set_faults([{"operation": "createPod", "kind": "dropConnectionAfterApply", "times": 1}])
+    try:
+        launch = c.new_launch({"name": "lost-answer", "timeoutSeconds": 120})
+        ready = c.api.wait_ready(launch["id"], 90)
+    finally:
+        c.emulator.set_faults([])
+    expect(ready["state"] == "ready", f"after a lost create answer the launch is {ready['state']}: {ready.get('error')}")
+    pods = pods_by_launch_id(c.emulator.state(), alive_only=False).get(launch["id"], [])
+    expect(pods == [ready["podId"]], f"launch {launch['id']} has pods {pods} in the emulator, ready on {ready['podId']}")
+    c.end(launch["id"])
+
+
+def case_kill_during_terminate(c):
+    """kill -9 while RunPod holds the terminate; after a restart the launch ends terminated and the pod is gone."""
+    ready = c.launch_ready({"name": "terminate-crash", "timeoutSeconds": 120})
+    c.emulator.set_faults([{"operation": "deletePod", "kind": "latency", "milliseconds": 3000, "times": 1}])
+    deletes = c.emulator.state()["calls"].get("deletePod", 0)
+    c.api.delete(ready["id"], expect=202)
+    poll("serve sent the terminate", lambda: c.emulator.state()["calls"].get("deletePod", 0) > deletes, timeout=20, interval=0.02)
+    c.service.kill9()
+    c.service.start()
+    c.api.rebase(c.service.base)
+    ended = c.api.wait_state(ready["id"], ENDED_STATES, 30)
+    expect(ended["state"] == "terminated", f"after kill -9 during its terminate the launch ended {ended['state']}: {ended.get('error')}")
+    poll(f"pod {ready['podId']} gone", lambda: not c.pod(ready["podId"])["alive"], timeout=30)
+    c.emulator.set_faults([])
+
+
+def case_limits(c):
+    """maxLifetimeSeconds is enforced by the service, from the database, across a restart: failed/limitExceeded."""
+    ready = c.launch_ready({"name": "short-lived", "maxLifetimeSeconds": 6, "timeoutSeconds": 120})
+    c.service.kill9()
+    c.service.start()
+    c.api.rebase(c.service.base)
+    ended = c.api.wait_state(ready["id"], ENDED_STATES, 30)
+    expect(ended["state"] == "failed" and (ended["error"] or {}).get("kind") == "limitExceeded",
+           f"a launch past maxLifetimeSeconds ended {ended['state']} with {ended['error']}")
+    expect(not c.pod(ready["podId"])["alive"], f"pod {ready['podId']} outlived its maxLifetimeSeconds")
+
+
 def _reconciled(c, state, waiting_for):
     """Every live stamped pod is tracked by a live launch with that podId, and the launches named are ready."""
     launches = {l["id"]: l for l in c.api.all_launches()}
@@ -568,6 +611,13 @@ def case_schemathesis(c, workdir):
         c.api.delete(launch["id"])
 
 
+def _quietly(function):
+    try:
+        function()
+    except Exception:  # noqa: BLE001 -- a long poll cut by the shutdown may end either way
+        pass
+
+
 def _finding_details(output, code):
     """The operation and the answer of each failure with this code, one short line each."""
     lines = []
@@ -586,11 +636,21 @@ def _finding_details(output, code):
 
 def case_sigterm(c):
     live = [l for l in c.api.all_launches() if l["state"] == "ready"] or [c.launch_ready({"name": "left-running"})]
+    # Held open at the signal: an event stream, and a long poll on a launch that cannot get ready (RunPod "down").
+    c.emulator.set_faults([{"operation": "createPod", "kind": "serverError", "status": 503}])
+    stuck = c.new_launch({"name": "stuck", "timeoutSeconds": 600})
+    stream = open_events(c)
+    poller = threading.Thread(target=lambda: _quietly(lambda: c.api.wait_ready(stuck["id"], 120)), daemon=True)
+    poller.start()
+    time.sleep(0.5)
     elapsed, code = c.service.sigterm(timeout=30)
     expect(elapsed is not None, "serve did not exit within 30 s of SIGTERM")
     print(f"    SIGTERM → exit {code} in {elapsed:.2f} s", flush=True)
     expect(elapsed <= 10, f"serve took {elapsed:.1f} s to exit after SIGTERM (limit 10 s)")
     expect(code in (0, 143), f"serve exited {code} after SIGTERM")
+    stream.close()
+    poller.join(timeout=5)
+    c.emulator.set_faults([])
     state = c.emulator.state()
     for launch in live:
         expect(c.pod(launch["podId"])["alive"], f"SIGTERM without --terminate-on-exit ended pod {launch['podId']}")
@@ -673,8 +733,11 @@ def main():
             run("README example (examples/python/launch_with_requests.py) against the running service", case_readme_example, c)
             run("Celery example imports (examples/python/celery_task.py)", case_celery_example, needs_serve=False)
             run("kill -9 during a create, restart: 0 leaked, 0 duplicated, ready stays ready", case_crash, c)
+            run("a create whose answer is lost is adopted by launch ID: one pod", case_lost_answer, c)
+            run("kill -9 during a terminate, restart: the launch ends terminated, the pod gone", case_kill_during_terminate, c)
+            run("maxLifetimeSeconds enforced from the database across a restart (failed, limitExceeded)", case_limits, c)
             run("schemathesis (all checks): 0 server errors, 0 schema violations", case_schemathesis, c, workdir)
-            run("SIGTERM: exit within 10 s, pods left; --terminate-on-exit terminates them", case_sigterm, c)
+            run("SIGTERM with an event stream and a long poll open: exit within 10 s, pods left; --terminate-on-exit terminates them", case_sigterm, c)
             run("secrets: token and API key never in serve's output, the database or any answer", case_secrets, c, needs_serve=False)
             service.stop()
             print(f"{c.api.validated} answers validated against the OpenAPI document", file=sys.stderr)
