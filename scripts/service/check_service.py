@@ -108,6 +108,21 @@ def _is_number(text):
         return text in ("+Inf", "-Inf", "NaN")
 
 
+def case_metrics_after_work(c):
+    """After launches ran: the families the issue lists are there (launches by state, RunPod calls and errors by
+    operation, reconcile duration, cost per hour of live pods), and no launch name or secret is."""
+    text = c.api.call("GET", "/metrics", 200, auth=False).raw.decode()
+    wanted = {"launches by state": r'^runpod_launcher_launches\{[^}]*state="terminated"',
+              "RunPod calls by operation": r'^runpod_launcher_runpod_api_calls_total\{[^}]*operation="',
+              "RunPod errors by operation": r"^# TYPE runpod_launcher_runpod_api_errors_total ",
+              "reconcile duration": r"^# TYPE runpod_launcher_reconcile_duration_seconds ",
+              "cost per hour of live pods": r"^runpod_launcher_live_cost_per_hour_usd "}
+    missing = [what for what, pattern in wanted.items() if not re.search(pattern, text, flags=re.M)]
+    expect(not missing, f"/metrics lacks {missing}:\n{text[:1500]}")
+    for secret in (c.service.token, c.emulator.api_key, HOSTILE_NAME, "readme-example"):
+        expect(secret not in text, f"/metrics shows {secret[:20]!r}…")
+
+
 def case_openapi(c):
     served = c.api.call("GET", "/v1/openapi.json", 200).json
     expect(served == c.api.document, "GET /v1/openapi.json is not Sources/PodService/Resources/openapi.json")
@@ -732,6 +747,8 @@ def main():
             run("RunPod down: the API answers from the database, the launch waits, then becomes ready", case_runpod_down, c)
             run("README example (examples/python/launch_with_requests.py) against the running service", case_readme_example, c)
             run("Celery example imports (examples/python/celery_task.py)", case_celery_example, needs_serve=False)
+            run("metrics after work: launches by state, RunPod calls and errors, reconcile duration, cost; no names",
+                case_metrics_after_work, c)
             run("kill -9 during a create, restart: 0 leaked, 0 duplicated, ready stays ready", case_crash, c)
             run("a create whose answer is lost is adopted by launch ID: one pod", case_lost_answer, c)
             run("kill -9 during a terminate, restart: the launch ends terminated, the pod gone", case_kill_during_terminate, c)
