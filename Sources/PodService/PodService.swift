@@ -17,6 +17,8 @@ public struct PodService: Service {
         public var terminateOnExit: Bool
         /// How long the shutdown may wait for that.
         public var terminateGrace: Duration
+        /// Pools declared in profiles.toml (`[pools.NAME]`): written to the database at each start.
+        public var pools: [PoolSettings] = []
 
         public init(
             host: String = "127.0.0.1", port: Int = 8780, reconciler: ReconcilerSettings = .init(), terminateOnExit: Bool = false,
@@ -38,10 +40,12 @@ public struct PodService: Service {
 
     public init(
         store: LaunchStore, launcher: RunPodLauncher, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, options: Options,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
-        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics)
-        reconciler = Reconciler(store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger)
+        let pools = PoolRuntime()
+        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools, now: now)
+        reconciler = Reconciler(
+            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools))
         self.options = options
         self.logger = logger
         self.onListening = onListening
@@ -64,6 +68,7 @@ public struct PodService: Service {
         let context = self.context
         let options = self.options
         let logger = self.logger
+        for pool in options.pools { try await context.store.putPool(pool, origin: "config") }
         let ticking = Task { await reconciler.run() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
@@ -99,4 +104,43 @@ public struct PodService: Service {
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
+}
+
+extension PodService {
+    /// Runs a service until `body` returns, then shuts it down as SIGTERM would: `make` builds it with the listening
+    /// callback it is given, and `body` gets the port it listens on (the demo and the tests run it this way).
+    public static func withRunning<T: Sendable>(
+        logger: Logger, make: (@escaping @Sendable (Int) async -> Void) -> PodService, _ body: (Int) async throws -> T
+    ) async throws -> T {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let service = make { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                throw ServiceStartError()
+            }
+            do {
+                let value = try await body(port)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}
+
+/// The service never reported a listening port.
+public struct ServiceStartError: Error, CustomStringConvertible {
+    public var description: String { "the service did not start listening" }
 }

@@ -75,6 +75,7 @@ extension RunPodClient {
             var finalError: RunPodAPIError
             do {
                 let (head, body) = try await transport.stream(request)
+                exchangeObserver?(ExchangeNotice(operation: endpoint.operation, status: head.status))
                 rateLimitBox.update(RateLimitStatus(rateLimit: head.header("RateLimit"), policy: head.header("RateLimit-Policy")))
                 guard (200..<300).contains(head.status) else {
                     var full = head

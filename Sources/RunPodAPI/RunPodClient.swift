@@ -18,6 +18,7 @@ public struct RunPodClient: Sendable {
     let logger: Logger
     let rateLimitBox: RateLimitBox
     let retryObserver: (@Sendable (RetryNotice) -> Void)?
+    let exchangeObserver: (@Sendable (ExchangeNotice) -> Void)?
 
     /// Creates a client.
     /// - Parameters:
@@ -38,9 +39,12 @@ public struct RunPodClient: Sendable {
         self.clock = clock
         self.rateLimitBox = RateLimitBox()
         self.retryObserver = nil
+        self.exchangeObserver = nil
     }
 
-    private init(copying other: RunPodClient, retryObserver: (@Sendable (RetryNotice) -> Void)?) {
+    private init(
+        copying other: RunPodClient, retryObserver: (@Sendable (RetryNotice) -> Void)?, exchangeObserver: (@Sendable (ExchangeNotice) -> Void)?
+    ) {
         self.baseURL = other.baseURL
         self.apiKey = other.apiKey
         self.logger = other.logger
@@ -50,6 +54,7 @@ public struct RunPodClient: Sendable {
         self.clock = other.clock
         self.rateLimitBox = other.rateLimitBox
         self.retryObserver = retryObserver
+        self.exchangeObserver = exchangeObserver
     }
 
     /// The request budget RunPod last reported (`RateLimit` / `RateLimit-Policy`), shared by copies of this client.
@@ -61,6 +66,18 @@ public struct RunPodClient: Sendable {
         return RunPodClient(
             copying: self,
             retryObserver: { notice in
+                previous?(notice)
+                observer(notice)
+            }, exchangeObserver: exchangeObserver)
+    }
+
+    /// A copy of this client that also calls `observer` after every HTTP exchange with RunPod, retries included (a
+    /// service counts its API calls by operation this way).
+    public func observingExchanges(_ observer: @escaping @Sendable (ExchangeNotice) -> Void) -> RunPodClient {
+        let previous = exchangeObserver
+        return RunPodClient(
+            copying: self, retryObserver: retryObserver,
+            exchangeObserver: { notice in
                 previous?(notice)
                 observer(notice)
             })
@@ -85,6 +102,17 @@ public struct RetryNotice: Sendable, Hashable {
     public var delay: Duration
     /// What went wrong on the previous try.
     public var reason: String
+}
+
+/// One HTTP exchange with RunPod, as `observingExchanges` reports it.
+public struct ExchangeNotice: Sendable, Hashable {
+    /// RunPod's operation name (`listPods`, `createPod`, …).
+    public var operation: String
+    /// The answer's status; nil when none came (a lost connection, a timeout).
+    public var status: Int?
+
+    /// True when the exchange failed: no answer, 429 or 5xx.
+    public var failed: Bool { status.map { $0 == 429 || $0 >= 500 } ?? true }
 }
 
 /// One RunPod operation, described as data.
@@ -140,7 +168,14 @@ extension RunPodClient {
             logger.trace("sending", metadata: ["http.method": "\(request.method)", "http.path": "\(request.url.path)", "attempt": "\(attempt)"])
             var failure: RunPodAPIError
             do {
-                let response = try await transport.send(request)
+                let response: HTTPResponse
+                do {
+                    response = try await transport.send(request)
+                } catch {
+                    exchangeObserver?(ExchangeNotice(operation: endpoint.operation, status: nil))
+                    throw error
+                }
+                exchangeObserver?(ExchangeNotice(operation: endpoint.operation, status: response.status))
                 rateLimitBox.update(RateLimitStatus(rateLimit: response.header("RateLimit"), policy: response.header("RateLimit-Policy")))
                 logger.debug("answered", metadata: ["http.status": "\(response.status)", "attempt": "\(attempt)"])
                 if (200..<300).contains(response.status) { return response }

@@ -176,6 +176,16 @@ struct EndToEndTests {
         #expect(result.stderr.contains("app answers"))
         #expect(result.stderr.contains("terminated (confirmed gone)"))
     }
+
+    @Test("demo --service gets a ready pod from the service over HTTP, uses it, gives it back, and exits 0")
+    func demoService() async throws {
+        let result = try await Binary.run(["demo", "--service", "--time-scale", "0.005"], environment: [:])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("POST /v1/pods → 202"))
+        #expect(result.stderr.contains("wait=ready → ready"))
+        #expect(result.stderr.contains("→ HTTP 200"))
+        #expect(result.stderr.contains("the launch is terminated"))
+    }
 }
 
 /// `runpod-launcher emulator` as a subprocess, used by the launcher binary as the README says.

@@ -104,7 +104,9 @@ struct ParsingTests {
         }
     }
 
-    @Test("every subcommand has help", arguments: ["launch", "wait", "status", "list", "terminate", "run", "gpus", "volumes", "emulator", "demo"])
+    @Test(
+        "every subcommand has help",
+        arguments: ["launch", "wait", "status", "list", "terminate", "run", "gpus", "volumes", "emulator", "demo", "serve"])
     func subcommandHelp(_ name: String) async throws {
         let result = try await runInProcess([name, "--help"])
         #expect(result.status == 0)

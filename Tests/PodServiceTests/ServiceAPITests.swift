@@ -47,37 +47,25 @@ struct RunningService {
 }
 
 func withService<T: Sendable>(
-    _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), _ body: (RunningService) async throws -> T
+    _ emulator: RunningEmulator, database: DatabaseLocation = scratchDatabase(), terminateOnExit: Bool = false, clock: TestNow = TestNow(),
+    profiles: LaunchProfiles? = nil,
+    _ body: (RunningService) async throws -> T
 ) async throws -> T {
-    let launcher = emulatorLauncher(emulator, ledger: nil)
-    let store = try await openStore(database)
+    let metrics = ServiceMetrics()
+    let base = emulatorLauncher(emulator, ledger: nil)
+    let launcher = RunPodLauncher(client: metrics.counting(base.client), configuration: base.configuration, ledger: nil)
+    let store = try await openStore(database, now: clock.now)
     let token = PodIdentity.randomHex(40)
-    let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let logger = Logger(label: "service-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-    let service = PodService(
-        store: store, launcher: launcher, intake: LaunchIntake(profiles: nil, environment: [:]), token: ServiceToken(token, source: "test"),
-        metrics: ServiceMetrics(), options: .init(host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20))),
-        logger: logger
-    ) { port in
-        portSink.yield(port)
-        portSink.finish()
-    }
-    let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw HarnessError("the service did not start listening") }
-        let running = RunningService(baseURL: "http://127.0.0.1:\(port)", token: token, store: store, launcher: launcher, database: database)
-        do {
-            let value = try await body(running)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return value
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
+    return try await PodService.withRunning(logger: logger) { onListening in
+        PodService(
+            store: store, launcher: launcher, intake: LaunchIntake(profiles: profiles, environment: [:]), token: ServiceToken(token, source: "test"),
+            metrics: metrics,
+            options: .init(
+                host: "127.0.0.1", port: 0, reconciler: ReconcilerSettings(tick: .milliseconds(20)), terminateOnExit: terminateOnExit),
+            logger: logger, now: clock.now, onListening: onListening)
+    } _: { port in
+        try await body(RunningService(baseURL: "http://127.0.0.1:\(port)", token: token, store: store, launcher: launcher, database: database))
     }
 }
 
@@ -220,6 +208,8 @@ func withService<T: Sendable>(
                 let metrics = try await service.call(.GET, "/metrics", token: .some(nil))
                 #expect(metrics.body.contains("runpod_launcher_launches{state=\"ready\"} 1"))
                 #expect(metrics.body.contains("runpod_launcher_reconcile_duration_seconds"))
+                #expect(metrics.body.contains("runpod_launcher_runpod_api_calls_total{operation=\"createPod\"} 1"))
+                #expect(metrics.body.contains("runpod_launcher_runpod_api_calls_total{operation=\"listPods\"}"))
                 for text in [created.body, ready.body, metrics.body] {
                     #expect(!text.contains(emulator.apiKey) && !text.contains(service.token))
                 }
@@ -230,6 +220,28 @@ func withService<T: Sendable>(
                     #expect(bytes.range(of: Data(service.token.utf8)) == nil)
                 }
             }
+        }
+    }
+
+    @Test func shutdownLeavesPodsRunningForTheNextStartUnlessAskedToTerminateThem() async throws {
+        try await withEmulator { emulator in
+            let database = scratchDatabase()
+            let id = try await withService(emulator, database: database) { service in
+                let created = try await service.call(.POST, "/v1/pods", body: Self.body)
+                let id = try #require(created.json["id"] as? String)
+                #expect(try await service.call(.GET, "/v1/pods/\(id)?wait=ready&timeoutSeconds=60").json["state"] as? String == "ready")
+                return id
+            }
+            let launcher = emulatorLauncher(emulator, ledger: nil)
+            #expect(try await stampedAlive(launcher)[id]?.count == 1)  // Left as it was: a restart picks it up.
+            try await withService(emulator, database: database, terminateOnExit: true) { service in
+                let launch = try await service.call(.GET, "/v1/pods/\(id)")
+                #expect(launch.json["state"] as? String == "ready")
+            }
+            #expect(try await stampedAlive(launcher).isEmpty)
+            let store = try await openStore(database)
+            #expect(try await store.launch(id: id)?.state == .terminated)
+            await store.close()
         }
     }
 

@@ -20,6 +20,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Log more on stderr: -v info, -vv debug, -vvv trace.")
     var verbose: Int
 
+    @Flag(name: .customLong("service"), help: "Show `serve` instead: a backend gets a ready pod over HTTP and gives it back.")
+    var service = false
+
     func validate() throws {
         guard timeScale.isFinite, timeScale > 0, timeScale <= 1 else { throw ValidationError("--time-scale must be in (0, 1], not \(timeScale).") }
     }
@@ -33,6 +36,10 @@ struct DemoCommand: AsyncParsableCommand {
         let reporter = ProgressReporter(console: console, session: context.session)
         defer { reporter.finish() }
         let scale = timeScale
+        if service {
+            try await Self.runService(timeScale: scale, console: console, logger: logger)
+            return
+        }
 
         try await withEmulator(EmulatorOptions(port: 0, timeScale: scale)) { emulator in
             reporter.message(

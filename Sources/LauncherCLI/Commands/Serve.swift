@@ -69,28 +69,35 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
             throw CLIError.usage(error.description)
         }
         let profiles = try loadProfiles(environment: environment)
+        var pools: [PoolSettings] = []
+        if let path = profiles?.path {
+            do {
+                pools = try PoolConfig.load(path: path)
+            } catch let error as PoolConfigError {
+                throw LauncherError(.configuration(ProfileError(path: error.path, message: error.message)))
+            }
+        }
         let credential = try settings.credential()
         let metrics = ServiceMetrics()
-        let client = RunPodClient(
-            baseURL: settings.apiBaseURL, apiKey: credential.key, logger: logger,
-            transport: CountingTransport(AsyncHTTPClientTransport(), metrics: metrics))
+        let client = metrics.counting(RunPodClient(baseURL: settings.apiBaseURL, apiKey: credential.key, logger: logger))
         var configuration = LauncherConfiguration(proxyURLTemplate: settings.proxyURLTemplate)
         configuration.credentialSource = credential.source
         let launcher = RunPodLauncher(client: client, configuration: configuration, ledger: nil, logger: logger)
         let store = try await LaunchStore.open(location, logger: logger, render: { String(buffer: LaunchView.encode($0, now: Date())) })
         let host = self.host
+        var options = PodService.Options(
+            host: host, port: port, reconciler: ReconcilerSettings(tick: .milliseconds(Int64(tick * 1000))), terminateOnExit: terminateOnExit)
+        options.pools = pools
         let service = PodService(
             store: store, launcher: launcher, intake: LaunchIntake(profiles: profiles, environment: environment), token: token, metrics: metrics,
-            options: .init(
-                host: host, port: port, reconciler: ReconcilerSettings(tick: .milliseconds(Int64(tick * 1000))), terminateOnExit: terminateOnExit),
-            logger: logger
-        ) { port in
-            console.err("runpod-launcher serve: listening on http://\(host):\(port) (database \(location))")
-            console.err(
-                created
-                    ? "a new service token was written to \(token.source) (mode 0600); send it as \"Authorization: Bearer TOKEN\""
-                    : "service token from \(token.source)")
-        }
+            options: options, logger: logger,
+            onListening: { port in
+                console.err("runpod-launcher serve: listening on http://\(host):\(port) (database \(location))")
+                console.err(
+                    created
+                        ? "a new service token was written to \(token.source) (mode 0600); send it as \"Authorization: Bearer TOKEN\""
+                        : "service token from \(token.source)")
+            })
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         console.err("runpod-launcher serve: stopped.")

@@ -21,8 +21,8 @@ extension RunPodLauncher {
         pod.status == .running && !(pod.runtime?.ports?.isEmpty ?? true)
     }
 
-    /// The failure a pod's status means (ERROR, EXITED, TERMINATED: it will not become ready), or nil.
-    static func failure(of pod: RunPod.Pod) -> LauncherError? {
+    /// The failure a pod's status means (ERROR, EXITED, TERMINATED: it will not become, or stay, ready), or nil.
+    public static func failure(of pod: RunPod.Pod) -> LauncherError? {
         switch pod.status {
         case .error, .exited, .terminated: .podFailed(podID: pod.id, status: pod.status, message: failureMessage(pod.status))
         case .provisioning, .starting, .running: nil

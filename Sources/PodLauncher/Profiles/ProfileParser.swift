@@ -7,6 +7,10 @@ struct ProfileParser {
     let text: String
     let path: String
 
+    /// `[pools.NAME]` tables belong to the service (`PodService.PoolConfig`), not to launch profiles: no profile is
+    /// named `pools`.
+    static let poolsKey = "pools"
+
     func parse() throws(ProfileError) -> LaunchProfiles {
         let table: TOMLTable
         do {
@@ -17,7 +21,7 @@ struct ProfileParser {
             throw ProfileError(path: path, message: "is not valid TOML.")
         }
         var profiles: [LaunchProfile] = []
-        for name in table.keys {
+        for name in table.keys where name != Self.poolsKey {
             guard let value = table[name] else { continue }
             guard let section = value.table else {
                 throw ProfileError(

@@ -176,7 +176,8 @@ extension Problem: HTTPResponseError {
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted: Foundation's encoder on Linux does not keep the order members were encoded in.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 }

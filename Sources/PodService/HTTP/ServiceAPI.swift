@@ -15,17 +15,20 @@ public struct ServiceContext: Sendable {
     public var metrics: ServiceMetrics
     /// Answers 503 once shutdown began.
     public var draining: Draining
+    /// Pools' waiting lease requests, draining pods and last decisions.
+    public var pools: PoolRuntime
     public var now: @Sendable () -> Date
 
     public init(
         store: LaunchStore, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, draining: Draining = Draining(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        pools: PoolRuntime = PoolRuntime(), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.intake = intake
         self.token = token
         self.metrics = metrics
         self.draining = draining
+        self.pools = pools
         self.now = now
     }
 }
@@ -52,10 +55,17 @@ public enum ServiceAPI {
         router.get("healthz") { _, _ in try json(HealthBody(version: LauncherVersion.current)) }
         router.get("metrics") { _, _ in
             service.metrics.launches(try await service.store.countsByState())
+            var pools: [(name: String, status: PoolRuntime.Status, pods: Int)] = []
+            for pool in try await service.store.pools() {
+                let pods = try await service.store.poolLaunches(pool.settings.name).filter { $0.state != .terminating }.count
+                pools.append((pool.settings.name, service.pools.status(pool.settings.name), pods))
+            }
+            service.metrics.pools(pools)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: service.metrics.render())))
         }
+        Dashboard.add(to: router, service: service)
         let v1 = router.group("v1").add(middleware: BearerAuth(token: service.token))
         v1.get("openapi.json") { _, _ in
             var headers = HTTPFields()
@@ -67,6 +77,7 @@ public enum ServiceAPI {
         v1.get("pods/:id") { request, context in try await getLaunch(request, context: context, service: service) }
         v1.delete("pods/:id") { _, context in try await deleteLaunch(context: context, service: service) }
         v1.get("events") { request, _ in try await EventStream.response(request, service: service) }
+        PoolRoutes.add(to: v1, service: service)
         return router
     }
 
@@ -93,7 +104,7 @@ public enum ServiceAPI {
             return launchResponse(stored, status: .accepted, headers: headers, service: service)
         case .replayed(let stored):
             headers[.location] = "/v1/pods/\(stored.id)"
-            headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+            if let replayed = HTTPField.Name("Idempotent-Replayed") { headers[replayed] = "true" }
             return launchResponse(stored, status: .accepted, headers: headers, service: service)
         case .conflict(let launchID):
             throw Problem.idempotencyConflict(key: key ?? "", launchID: launchID)

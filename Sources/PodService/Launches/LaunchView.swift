@@ -2,50 +2,108 @@ import Foundation
 import NIOCore
 
 /// A launch as the API shows it (the contract's `Launch` schema): every property always present, `null` while
-/// unknown; dates RFC 3339 in UTC with milliseconds; `cost` as of `now`; `error` as `{kind, message}` or `null`.
-public struct LaunchView: Sendable, Encodable {
-    /// The launch shown.
-    public var launch: Launch
-    /// When `cost` is counted to (for a live pod).
-    public var now: Date
-
-    /// The view of `launch` at `now`.
-    public init(_ launch: Launch, now: Date) {
-        self.launch = launch
-        self.now = now
-    }
-
-    /// The launch JSON: one line (the SSE `data:` field can carry it as it is).
+/// unknown, in the schema's order; dates RFC 3339 in UTC with milliseconds; `cost` as of `now`; `error` as
+/// `{kind, message}` or `null`.
+///
+/// Written by hand rather than through `JSONEncoder`: Foundation's encoder on Linux does not keep key order, leaves
+/// nils out unless told otherwise, and refuses NaN; and `GET /v1/pods/{id}` is the service's hottest answer.
+public enum LaunchView {
+    /// The launch JSON, on one line (the SSE `data:` field can carry it as it is).
     public static func encode(_ launch: Launch, now: Date) -> ByteBuffer {
-        ByteBuffer(bytes: data(LaunchView(launch, now: now)))
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(launch, now: now, to: &out)
+        return ByteBuffer(bytes: out)
     }
 
-    /// One page of the list: `{"pods": [...], "nextCursor": …}` (`null` on the last page).
+    /// One page of the list: `{"pods":[…],"nextCursor":…}` (`null` on the last page).
     public static func encodeList(_ launches: [Launch], nextCursor: String?, now: Date) -> ByteBuffer {
-        ByteBuffer(bytes: data(Page(pods: launches.map { LaunchView($0, now: now) }, nextCursor: nextCursor)))
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + 512 * launches.count)
+        out.append(contentsOf: #"{"pods":["#.utf8)
+        for (index, launch) in launches.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            write(launch, now: now, to: &out)
+        }
+        out.append(contentsOf: #"],"nextCursor":"#.utf8)
+        writeString(nextCursor, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return ByteBuffer(bytes: out)
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case id, state, podId, name, pool, gpuTypeId, dataCenterId, costPerHr, urls, createdAt, readyAt, endedAt, cost, error
+    /// Appends the launch object to `out`.
+    static func write(_ launch: Launch, now: Date, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"id":"#.utf8)
+        JSONWriter.appendString(launch.id, to: &out)
+        out.append(contentsOf: #","state":"#.utf8)
+        JSONWriter.appendString(launch.state.rawValue, to: &out)
+        out.append(contentsOf: #","podId":"#.utf8)
+        writeString(launch.podID, to: &out)
+        out.append(contentsOf: #","name":"#.utf8)
+        JSONWriter.appendString(launch.name, to: &out)
+        out.append(contentsOf: #","pool":"#.utf8)
+        writeString(launch.pool, to: &out)
+        out.append(contentsOf: #","gpuTypeId":"#.utf8)
+        writeString(launch.gpuTypeID, to: &out)
+        out.append(contentsOf: #","dataCenterId":"#.utf8)
+        writeString(launch.dataCenterID, to: &out)
+        out.append(contentsOf: #","costPerHr":"#.utf8)
+        if let rate = launch.costPerHour { writeNumber(amount(rate), to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","urls":"#.utf8)
+        if let urls = launch.urls {
+            out.append(UInt8(ascii: "{"))
+            for (index, port) in urls.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(String(port), to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONWriter.appendString(urls[port] ?? "", to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(contentsOf: #","createdAt":"#.utf8)
+        writeDate(launch.createdAt, to: &out)
+        out.append(contentsOf: #","readyAt":"#.utf8)
+        writeDate(launch.readyAt, to: &out)
+        out.append(contentsOf: #","endedAt":"#.utf8)
+        writeDate(launch.endedAt, to: &out)
+        out.append(contentsOf: #","cost":"#.utf8)
+        writeNumber(amount(launch.cost(at: now)), to: &out)
+        out.append(contentsOf: #","error":"#.utf8)
+        if let error = launch.error {
+            out.append(contentsOf: #"{"kind":"#.utf8)
+            JSONWriter.appendString(error.kind, to: &out)
+            out.append(contentsOf: #","message":"#.utf8)
+            JSONWriter.appendString(error.message, to: &out)
+            out.append(UInt8(ascii: "}"))
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
-    /// Encodes every property in the contract's order, `null` included (a synthesized `encode` would leave nils out).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(launch.id, forKey: .id)
-        try container.encode(launch.state.rawValue, forKey: .state)
-        try container.encode(optional: launch.podID, forKey: .podId)
-        try container.encode(launch.name, forKey: .name)
-        try container.encode(optional: launch.pool, forKey: .pool)
-        try container.encode(optional: launch.gpuTypeID, forKey: .gpuTypeId)
-        try container.encode(optional: launch.dataCenterID, forKey: .dataCenterId)
-        try container.encode(optional: launch.costPerHour.map(Self.amount), forKey: .costPerHr)
-        try container.encode(optional: launch.urls.map(URLs.init), forKey: .urls)
-        try container.encode(Self.timestamp(launch.createdAt), forKey: .createdAt)
-        try container.encode(optional: launch.readyAt.map(Self.timestamp), forKey: .readyAt)
-        try container.encode(optional: launch.endedAt.map(Self.timestamp), forKey: .endedAt)
-        try container.encode(Self.amount(launch.cost(at: now)), forKey: .cost)
-        try container.encode(optional: launch.error.map(Failure.init), forKey: .error)
+    /// A string, or `null`.
+    private static func writeString(_ text: String?, to out: inout [UInt8]) {
+        if let text { JSONWriter.appendString(text, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    }
+
+    /// A quoted timestamp, or `null`.
+    private static func writeDate(_ date: Date?, to out: inout [UInt8]) {
+        guard let date else { return out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: "\""))
+        appendTimestamp(date, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A finite number: whole ones as integers (`0`, not `0.0`), the rest in Swift's shortest round-trip form,
+    /// which is valid JSON (`0.0178`, `1e-05`).
+    private static func writeNumber(_ value: Double, to out: inout [UInt8]) {
+        if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+            out.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            out.append(contentsOf: value.description.utf8)
+        }
     }
 
     /// A USD amount the JSON can carry: non-negative and finite (0 otherwise; an encoder refuses NaN and infinity).
@@ -56,14 +114,46 @@ public struct LaunchView: Sendable, Encodable {
     /// `2026-11-29T10:15:30.250Z`: RFC 3339, UTC, to the nearest millisecond (a time stored as 1.001 s is a binary
     /// fraction just below it, which rounding down would show as 1.000).
     public static func timestamp(_ date: Date) -> String {
+        var out: [UInt8] = []
+        appendTimestamp(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `timestamp(date)` to `out`, digit by digit (no formatter, no intermediate strings).
+    static func appendTimestamp(_ date: Date, to out: inout [UInt8]) {
         let totalMilliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         // Beyond what a launch can hold (a corrupt row): shown as the epoch rather than trapping on the conversion.
         let milliseconds = abs(totalMilliseconds) < 1e15 ? Int64(totalMilliseconds) : 0
-        let (days, dayMilliseconds) = Self.floorDivide(milliseconds, 86_400_000)
-        let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
+        let (days, dayMilliseconds) = floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
         let seconds = dayMilliseconds / 1000
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":"
-            + pad(seconds % 60, 2) + "." + pad(dayMilliseconds % 1000, 3) + "Z"
+        if year < 0 { out.append(UInt8(ascii: "-")) }
+        appendDigits(abs(year), width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(day, width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(seconds / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(seconds / 60 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(seconds % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(dayMilliseconds % 1000, width: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// `value` (≥ 0) in decimal, zero-padded to `width`.
+    private static func appendDigits(_ value: Int64, width: Int, to out: inout [UInt8]) {
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10))
+            rest /= 10
+        } while rest > 0
+        if digits.count < width { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits.count)) }
+        out.append(contentsOf: digits.reversed())
     }
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
@@ -82,78 +172,5 @@ public struct LaunchView: Sendable, Encodable {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    /// One encoder for every view; JSONEncoder is safe to share once configured.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
-
-    private static func data(_ value: some Encodable) -> Data {
-        do {
-            return try encoder.encode(value)
-        } catch {
-            // Unreachable: strings, finite numbers and nulls always encode. A service still answers valid JSON.
-            return Data("{}".utf8)
-        }
-    }
-
-    /// `urls`: port → URL, the ports as strings, in port order.
-    private struct URLs: Encodable {
-        var byPort: [Int: String]
-
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            for port in byPort.keys.sorted() {
-                try container.encode(byPort[port] ?? "", forKey: Key(stringValue: String(port)))
-            }
-        }
-    }
-
-    /// `error`: `{kind, message}`.
-    private struct Failure: Encodable {
-        var kind: String
-        var message: String
-
-        init(_ failure: LaunchFailure) {
-            kind = failure.kind
-            message = failure.message
-        }
-    }
-
-    private struct Page: Encodable {
-        var pods: [LaunchView]
-        var nextCursor: String?
-
-        private enum CodingKeys: String, CodingKey {
-            case pods, nextCursor
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(pods, forKey: .pods)
-            try container.encode(optional: nextCursor, forKey: .nextCursor)
-        }
-    }
-}
-
-extension KeyedEncodingContainer {
-    /// `value`, or `null` when it is nil (where `encodeIfPresent` would leave the key out).
-    fileprivate mutating func encode(optional value: (some Encodable)?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }

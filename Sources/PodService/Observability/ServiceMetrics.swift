@@ -36,8 +36,28 @@ public final class ServiceMetrics: Sendable {
         for (state, gauge) in launches { gauge.set(to: Double(counts[state] ?? 0)) }
     }
 
-    /// Counts one RunPod API call (every HTTP exchange, retries included) and whether it failed.
-    public func runPodCall(_ operation: String, failed: Bool) {
+    /// Sets each pool's gauges (at scrape time): desired count, live pods, demand, and whether its source is failing.
+    public func pools(_ pools: [(name: String, status: PoolRuntime.Status, pods: Int)]) {
+        for pool in pools {
+            let labels = [("pool", pool.name)]
+            registry.makeGauge(name: "runpod_launcher_pool_desired", labels: labels, help: "A pool's desired pod count.")
+                .set(to: Double(pool.status.decision.desired))
+            registry.makeGauge(name: "runpod_launcher_pool_pods", labels: labels, help: "A pool's live pods (not terminating).")
+                .set(to: Double(pool.pods))
+            registry.makeGauge(name: "runpod_launcher_pool_demand", labels: labels, help: "A pool's demand: backlog plus work in flight.")
+                .set(to: Double(pool.status.demand.total))
+            registry.makeGauge(name: "runpod_launcher_pool_degraded", labels: labels, help: "1 while a pool's demand source cannot be read.")
+                .set(to: pool.status.degraded == nil ? 0 : 1)
+        }
+    }
+
+    /// A copy of `client` that counts every RunPod API exchange here, by operation (retries included).
+    public func counting(_ client: RunPodClient) -> RunPodClient {
+        client.observingExchanges { [self] notice in runPodCall(notice.operation, failed: notice.failed) }
+    }
+
+    /// Counts one RunPod API call and whether it failed.
+    func runPodCall(_ operation: String, failed: Bool) {
         let counters = calls.withLock { calls in
             if let existing = calls[operation] { return existing }
             let made = (
@@ -59,54 +79,5 @@ public final class ServiceMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
-    }
-}
-
-/// Counts every RunPod API exchange for `ServiceMetrics`, by operation (from the method and path), then hands it on.
-public struct CountingTransport: HTTPTransport {
-    let inner: any HTTPTransport
-    let metrics: ServiceMetrics
-
-    public init(_ inner: any HTTPTransport, metrics: ServiceMetrics) {
-        self.inner = inner
-        self.metrics = metrics
-    }
-
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let operation = Self.operation(request)
-        do {
-            let response = try await inner.send(request)
-            metrics.runPodCall(operation, failed: response.status == 429 || response.status >= 500)
-            return response
-        } catch {
-            metrics.runPodCall(operation, failed: true)
-            throw error
-        }
-    }
-
-    public func stream(_ request: HTTPRequest) async throws -> (head: HTTPResponse, body: AsyncThrowingStream<Data, any Error>) {
-        metrics.runPodCall(Self.operation(request), failed: false)
-        return try await inner.stream(request)
-    }
-
-    /// `GET /v1/pods` → `listPods`, `DELETE /v1/pods/{id}` → `deletePod`; RunPod's operation names.
-    static func operation(_ request: HTTPRequest) -> String {
-        let parts = request.url.path.split(separator: "/").map(String.init)
-        guard let index = parts.firstIndex(where: { $0 == "pods" || $0 == "gpuTypes" || $0 == "networkvolumes" || $0 == "dataCenters" }) else {
-            return "other"
-        }
-        let noun = parts[index]
-        let hasID = parts.count > index + 1
-        switch (request.method, noun, hasID) {
-        case ("GET", "pods", false): return "listPods"
-        case ("GET", "pods", true): return "getPod"
-        case ("POST", "pods", false): return "createPod"
-        case ("DELETE", "pods", true): return "deletePod"
-        case (_, "pods", true): return "podAction"
-        case ("GET", "gpuTypes", _): return "listGpuTypes"
-        case ("GET", "networkvolumes", _): return "getNetworkVolume"
-        case ("GET", "dataCenters", _): return "listDataCenters"
-        default: return "other"
-        }
     }
 }

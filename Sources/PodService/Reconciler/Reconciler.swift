@@ -67,6 +67,8 @@ public final class Reconciler: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let crashHook: (@Sendable (CrashPoint, String) async -> Void)?
+    /// Scales the pools after each pass (nil: no pools).
+    let autoscaler: Autoscaler?
 
     private struct State {
         var inFlight: [String: Task<Void, Never>] = [:]
@@ -85,7 +87,7 @@ public final class Reconciler: Sendable {
     public init(
         store: LaunchStore, launcher: RunPodLauncher, settings: ReconcilerSettings = .init(), metrics: ServiceMetrics? = nil,
         logger: Logger = Logger(label: "runpod.service.reconciler"), now: @escaping @Sendable () -> Date = { Date() },
-        crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil
+        crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil, pools: (intake: LaunchIntake, runtime: PoolRuntime)? = nil
     ) {
         self.store = store
         self.launcher = launcher
@@ -94,6 +96,11 @@ public final class Reconciler: Sendable {
         self.logger = logger
         self.now = now
         self.crashHook = crashHook
+        self.autoscaler = pools.map { pools in
+            Autoscaler(
+                store: store, launcher: launcher, intake: pools.intake, runtime: pools.runtime, sources: DemandSources(store: store), logger: logger,
+                now: now)
+        }
     }
 
     /// Ticks until cancelled; then lets the steps in flight finish for up to `grace` (a create that RunPod answers
@@ -136,6 +143,7 @@ public final class Reconciler: Sendable {
         } catch {
             logger.warning("reconcile tick failed; trying again next tick", metadata: ["error": "\(Self.describe(error))"])
         }
+        await autoscaler?.tick()
     }
 
     private func reconcile() async throws {
@@ -272,13 +280,7 @@ public final class Reconciler: Sendable {
             state.withLock { $0.lastWord[launch.id] = failure.reasonDescription }
             if transient && failure.leftRunning.isEmpty {
                 state.withLock { $0.notBefore[launch.id] = self.now().addingTimeInterval(failure.kind == .noCapacity ? 10 : 2) }
-                await change(launch.id) { current in
-                    guard current.state == .creating else { return nil }
-                    var next = current
-                    next.state = .pending
-                    next.createSentAt = nil
-                    return next
-                }
+                await sendAgain(launch)
             } else {
                 await move(launch, to: .terminating, error: LaunchFailure(failure), from: [.creating])
             }
@@ -292,6 +294,11 @@ public final class Reconciler: Sendable {
         let sent = launch.createSentAt ?? launch.createdAt
         guard now().timeIntervalSince(sent) >= settings.createSettle else { return }
         logger.notice("a create sent before a restart never showed up; sending it again", metadata: ["launch.id": "\(launch.id)"])
+        await sendAgain(launch)
+    }
+
+    /// Back to `pending`: the next tick sends the create again.
+    private func sendAgain(_ launch: Launch) async {
         await change(launch.id) { current in
             guard current.state == .creating else { return nil }
             var next = current
@@ -358,7 +365,7 @@ public final class Reconciler: Sendable {
         }
         guard let listing else { return }
         if let pod = listing.pod(launch) {
-            if let failure = Self.failed(pod) {
+            if let failure = RunPodLauncher.failure(of: pod) {
                 await move(launch, to: .terminating, error: LaunchFailure(failure))
             } else {
                 await refreshRate(launch, pod: pod)
@@ -367,14 +374,6 @@ public final class Reconciler: Sendable {
             await move(
                 launch, to: .terminating,
                 error: LaunchFailure(kind: "podFailed", message: "Pod \(launch.podID ?? "?") was terminated outside the service."))
-        }
-    }
-
-    static func failed(_ pod: RunPod.Pod) -> LauncherError? {
-        switch pod.status {
-        case .error, .exited, .terminated:
-            .podFailed(podID: pod.id, status: pod.status, message: "the pod stopped after it was ready (\(pod.status.rawValue))")
-        default: nil
         }
     }
 

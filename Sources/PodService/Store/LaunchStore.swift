@@ -20,11 +20,13 @@ public final class LaunchStore: Sendable {
     public let changes = ChangeFeed()
     /// Renders a launch as its API JSON, stored with each event (what SSE sends).
     let render: @Sendable (Launch) -> String
-    private let writer: any SQLDatabase
-    private let reader: any SQLDatabase
+    let writer: any SQLDatabase
+    let reader: any SQLDatabase
     private let connections: [SQLiteConnection]
+    /// The directory of a throw-away database, removed on close.
+    private let scratch: URL?
     private let lock = SerialLock()
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
 
     /// Opens (creating it if needed) the database at `location`, runs the migrations and loads the installation ID.
     public static func open(
@@ -32,14 +34,19 @@ public final class LaunchStore: Sendable {
         render: @escaping @Sendable (Launch) -> String
     ) async throws -> LaunchStore {
         let storage: SQLiteConnection.Storage
+        var scratch: URL?
         switch location {
         case .sqlite(let path):
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             storage = .file(path: path)
         case .sqliteMemory:
-            // One shared in-memory database for the writer and the reader connection.
-            storage = .file(path: "file:runpod-launcher-\(PodIdentity.randomHex(16))?mode=memory&cache=shared")
+            // A throw-away file rather than SQLite's shared in-memory cache, whose table locks ignore the busy timeout:
+            // the reader would fail while the writer holds a transaction. Removed on close.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runpod-launcher-\(PodIdentity.randomHex(16))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            scratch = directory
+            storage = .file(path: directory.appendingPathComponent("service.sqlite").path)
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .info)  // Never log queries: binds carry names and env values.
@@ -55,8 +62,8 @@ public final class LaunchStore: Sendable {
             try await StoreMigrations.run(on: writer, logger: quiet)
             let installationID = try await Self.loadInstallationID(writer)
             return LaunchStore(
-                installationID: installationID, writer: writer, reader: reader, connections: [writerConnection, readerConnection], now: now,
-                render: render)
+                installationID: installationID, writer: writer, reader: reader, connections: [writerConnection, readerConnection], scratch: scratch,
+                now: now, render: render)
         } catch {
             try? await writerConnection.close()
             try? await readerConnection.close()
@@ -65,13 +72,14 @@ public final class LaunchStore: Sendable {
     }
 
     private init(
-        installationID: String, writer: any SQLDatabase, reader: any SQLDatabase, connections: [SQLiteConnection],
+        installationID: String, writer: any SQLDatabase, reader: any SQLDatabase, connections: [SQLiteConnection], scratch: URL?,
         now: @escaping @Sendable () -> Date, render: @escaping @Sendable (Launch) -> String
     ) {
         self.installationID = installationID
         self.writer = writer
         self.reader = reader
         self.connections = connections
+        self.scratch = scratch
         self.clock = now
         self.render = render
     }
@@ -82,6 +90,7 @@ public final class LaunchStore: Sendable {
         _ = try? await lock.run {
             for connection in self.connections { try? await connection.close() }
         }
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 
     private static func loadInstallationID(_ db: any SQLDatabase) async throws -> String {
@@ -96,7 +105,7 @@ public final class LaunchStore: Sendable {
     // MARK: Transactions
 
     /// Runs `body` in one transaction on the writer; events it reports are announced after the commit.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> (T, Int64?)) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> (T, Int64?)) async throws -> T {
         let (value, eventID) = try await lock.run { () -> (T, Int64?) in
             try await self.writer.raw("BEGIN IMMEDIATE").run()
             do {
@@ -217,6 +226,11 @@ public final class LaunchStore: Sendable {
         }
     }
 
+    /// The schema version the database is at.
+    public func schemaVersion() async throws -> Int {
+        try await reader.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
+    }
+
     /// One launch, or nil.
     public func launch(id: String) async throws -> Launch? {
         try await Self.fetch(reader, id: id)
@@ -245,6 +259,12 @@ public final class LaunchStore: Sendable {
         return try await reader.raw(query).all().map(LaunchColumns.launch)
     }
 
+    /// Launches whose pod may have billed since `since`: live ones and those ended after it (the page's "spent today").
+    public func launches(billingSince since: Date) async throws -> [Launch] {
+        try await reader.raw("SELECT * FROM launches WHERE ended_at IS NULL OR ended_at >= \(bind: since.timeIntervalSince1970)").all()
+            .map(LaunchColumns.launch)
+    }
+
     /// How many launches are in each state (for `/metrics`).
     public func countsByState() async throws -> [LaunchState: Int] {
         var counts: [LaunchState: Int] = [:]
@@ -255,7 +275,7 @@ public final class LaunchStore: Sendable {
         return counts
     }
 
-    private static func fetch(_ db: any SQLDatabase, id: String) async throws -> Launch? {
+    static func fetch(_ db: any SQLDatabase, id: String) async throws -> Launch? {
         try await db.raw("SELECT * FROM launches WHERE id = \(bind: id)").first().map(LaunchColumns.launch)
     }
 

@@ -30,7 +30,21 @@ enum StoreMigrations {
                 """,
                 "CREATE INDEX events_by_age ON events (created_at)",
             ]
-        )
+        ),
+        (
+            2,
+            [
+                "CREATE TABLE pools (name TEXT PRIMARY KEY, settings TEXT NOT NULL, origin TEXT NOT NULL, deleting BIGINT NOT NULL DEFAULT 0)",
+                """
+                CREATE TABLE leases (
+                    id TEXT PRIMARY KEY, pool TEXT NOT NULL, launch_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL, released_at DOUBLE PRECISION)
+                """,
+                "CREATE INDEX leases_by_launch ON leases (launch_id, expires_at)",
+                "CREATE TABLE pool_demand (pool TEXT PRIMARY KEY, backlog BIGINT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)",
+                "CREATE INDEX launches_by_pool ON launches (pool, state)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

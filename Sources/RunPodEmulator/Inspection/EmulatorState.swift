@@ -42,6 +42,8 @@ public struct EmulatorState: Codable, Sendable {
         public var createdAt: String
         /// Termination time, RFC 3339.
         public var terminatedAt: String?
+        /// The pod's ComfyUI jobs: completed, interrupted, lost when the pod was terminated or stopped, and the queue now.
+        public var comfy: ComfyJobCounts
     }
 
     /// A network volume, as the inspection endpoint lists it.
@@ -68,6 +70,7 @@ public struct EmulatorState: Codable, Sendable {
     public var balance: Double
 
     init(world: World) {
+        let comfy = world.comfyJobCounts()
         pods = world.allPods().map { pod in
             PodState(
                 id: pod.id, name: pod.name, status: pod.status.rawValue, desiredStatus: pod.desiredStatus, alive: pod.alive,
@@ -75,7 +78,7 @@ public struct EmulatorState: Codable, Sendable {
                 dataCenterId: pod.dataCenterID, cloud: pod.cloud.rawValue, networkVolumeId: pod.creation.networkVolumeID,
                 costPerHour: pod.costPerHour, appReady: pod.appReady, appReadyAt: pod.appReadyAt.map(JSONCoding.timestamp),
                 runningAt: pod.startedAt.map(JSONCoding.timestamp), createdAt: JSONCoding.timestamp(pod.createdAt),
-                terminatedAt: pod.terminatedAt.map(JSONCoding.timestamp))
+                terminatedAt: pod.terminatedAt.map(JSONCoding.timestamp), comfy: comfy[pod.id] ?? ComfyJobCounts())
         }
         networkVolumes = world.networkVolumes().map { VolumeState(id: $0.id, name: $0.name, size: $0.size, dataCenterId: $0.dataCenterId) }
         calls = world.calls()

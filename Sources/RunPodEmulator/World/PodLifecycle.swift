@@ -29,6 +29,8 @@ struct PodSimulation: Sendable {
     var scheduleLength: Int? = nil
     /// What the pod has been billed, stretch by stretch (the last is open while it bills).
     var spans: [CostSpan] = []
+    /// The ComfyUI inside the container: its queue and history, and the pod's job counts.
+    var comfy = ComfyQueue()
 }
 
 /// The start-up script of a pod, as RunPod and a ComfyUI image produce it. A pure function of the pod and the timings.

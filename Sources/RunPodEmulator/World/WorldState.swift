@@ -68,9 +68,15 @@ struct WorldState: Sendable {
 
     // MARK: Lifecycle
 
-    /// Applies every start-up event of the pod's current boot whose time has come.
+    /// Applies every start-up event of the pod's current boot whose time has come, then finishes the ComfyUI jobs
+    /// whose end has come.
     mutating func advance(id: String, now: Date, timeScale: Double) {
         enforcePodSideDeadline(id: id, now: now)  // runpod-launcher's opt-in wrapper (PodSideDeadline.swift)
+        advanceBoot(id: id, now: now, timeScale: timeScale)
+        pods[id]?.comfy.advance(to: now)
+    }
+
+    private mutating func advanceBoot(id: String, now: Date, timeScale: Double) {
         guard var pod = pods[id], let applied = pod.applied, applied != pod.scheduleLength else { return }
         let schedule = bootSchedule(for: pod, timings: timings, timeScale: timeScale)
         pod.scheduleLength = schedule.count
@@ -99,6 +105,8 @@ struct WorldState: Sendable {
 
     private mutating func setStatus(_ status: PodStatus, at time: Date, on pod: inout PodSimulation) {
         pod.bill(from: time, status: status)
+        // Any status but RUNNING means the container (and the ComfyUI process in it) is gone or not yet there.
+        if status != .running { pod.comfy.containerStopped(at: time, terminated: status == .terminated) }
         pod.record.status = status
         pod.record.lastStatusChange = time
         switch status {

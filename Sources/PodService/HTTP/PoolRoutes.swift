@@ -1,0 +1,196 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PodLauncher
+
+/// `/v1/pools` and `/v1/leases`: pools declared over the API, their status, pushed demand, and the leases workers
+/// take on their pods.
+enum PoolRoutes {
+    static let maxLeaseTTL = 86_400
+    static let maxLeaseWait = 300
+
+    static func add(to v1: RouterGroup<BasicRequestContext>, service: ServiceContext) {
+        v1.get("pools") { _, _ in
+            let pools = try await service.store.pools()
+            var views: [[String: Any]] = []
+            for pool in pools { views.append(try await view(pool, service: service)) }
+            return json(["pools": views])
+        }
+        v1.get("pools/:name") { _, context in
+            let pool = try await existing(context, service: service)
+            return json(try await view(pool, service: service))
+        }
+        v1.put("pools/:name") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            let body = try await request.body.collect(upTo: ServiceAPI.maxBody)
+            let settings = try PoolBody.settings(name: name, body: body)
+            if let profile = settings.profile, service.intake.profiles?.profiles.contains(where: { $0.name == profile }) != true {
+                throw Problem.validation([.pointer("#/profile", "is not a profile of the service's profiles file")])
+            }
+            let created: Bool
+            do {
+                created = try await service.store.putPool(settings, origin: "api")
+            } catch let error as StoreError {
+                throw Problem(status: .conflict, detail: error.description)
+            }
+            guard let stored = try await service.store.pool(named: name) else { throw Problem.notFound("No pool named \(name).") }
+            return json(try await view(stored, service: service), status: created ? .created : .ok)
+        }
+        v1.delete("pools/:name") { _, context in
+            let pool = try await existing(context, service: service)
+            _ = try await service.store.markPoolDeleting(pool.settings.name)
+            guard let stored = try await service.store.pool(named: pool.settings.name) else { return json([:], status: .accepted) }
+            return json(try await view(stored, service: service), status: .accepted)
+        }
+        v1.put("pools/:name/demand") { request, context in
+            let pool = try await existing(context, service: service)
+            let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
+            var errors: [Problem.FieldError] = []
+            let backlog = PoolBody.int(object, "backlog", range: 0...1_000_000, required: true, errors: &errors)
+            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...86_400, required: false, errors: &errors) ?? 60
+            for key in object.keys where !["backlog", "ttlSeconds"].contains(key) {
+                errors.append(.pointer("#/\(key)", "is not a field of this body"))
+            }
+            guard errors.isEmpty, let backlog else { throw Problem.validation(errors) }
+            try await service.store.pushDemand(pool: pool.settings.name, backlog: backlog, ttl: TimeInterval(ttl))
+            return json(["pool": pool.settings.name, "backlog": backlog, "ttlSeconds": ttl])
+        }
+        v1.post("pools/:name/leases") { request, context in
+            let pool = try await existing(context, service: service)
+            let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
+            var errors: [Problem.FieldError] = []
+            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...maxLeaseTTL, required: false, errors: &errors) ?? 900
+            let wait = PoolBody.int(object, "waitSeconds", range: 0...maxLeaseWait, required: false, errors: &errors) ?? 300
+            for key in object.keys where !["ttlSeconds", "waitSeconds"].contains(key) {
+                errors.append(.pointer("#/\(key)", "is not a field of this body"))
+            }
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            guard !pool.deleting else { throw Problem(status: .conflict, detail: "Pool \(pool.settings.name) is being deleted.") }
+            guard let lease = try await Leasing.acquire(pool.settings, ttl: ttl, wait: wait, service: service) else {
+                var problem = Problem.unavailable(
+                    "No pod of pool \(pool.settings.name) had a free slot within \(wait) s; the pool is scaling up.", retryAfter: 5)
+                problem.title = "No pod available"
+                throw problem
+            }
+            return json(try await leaseView(lease, service: service), status: .created)
+        }
+        v1.post("leases/:id/renew") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
+            var errors: [Problem.FieldError] = []
+            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...maxLeaseTTL, required: false, errors: &errors) ?? 900
+            for key in object.keys where key != "ttlSeconds" { errors.append(.pointer("#/\(key)", "is not a field of this body")) }
+            guard errors.isEmpty else { throw Problem.validation(errors) }
+            guard let lease = try await service.store.renewLease(id: id, ttl: TimeInterval(ttl)) else {
+                throw Problem.notFound("No held lease \(id) (unknown, released or expired).")
+            }
+            return json(try await leaseView(lease, service: service))
+        }
+        v1.delete("leases/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard try await service.store.releaseLease(id: id) != nil else { throw Problem.notFound("No lease \(id).") }
+            return Response(status: .noContent)
+        }
+    }
+
+    private static func existing(_ context: BasicRequestContext, service: ServiceContext) async throws -> StoredPool {
+        let name = context.parameters.get("name") ?? ""
+        guard PoolSettings.isValidName(name), let pool = try await service.store.pool(named: name) else {
+            throw Problem.notFound("No pool named \(name).")
+        }
+        return pool
+    }
+
+    static func view(_ pool: StoredPool, service: ServiceContext) async throws -> [String: Any] {
+        let settings = pool.settings
+        let launches = try await service.store.poolLaunches(settings.name)
+        let leases = try await service.store.heldLeases(pool: settings.name)
+        var byState: [String: Int] = [:]
+        for state in LaunchState.live { byState[state.rawValue] = 0 }
+        for launch in launches { byState[launch.state.rawValue, default: 0] += 1 }
+        let status = service.pools.status(settings.name)
+        let now = service.now()
+        return [
+            "name": settings.name, "origin": pool.origin, "deleting": pool.deleting, "settings": PoolBody.json(settings),
+            "pods": byState, "leases": leases.count, "waiting": service.pools.waiting(settings.name),
+            "demand": ["backlog": status.demand.backlog, "inFlight": status.demand.inFlight],
+            "desired": status.decision.desired, "reason": status.decision.reason, "degraded": status.degraded ?? NSNull(),
+            "costPerHour": launches.reduce(0.0) { $0 + ($1.state == .terminating ? 0 : $1.costPerHour ?? 0) },
+            "costSoFar": launches.reduce(0.0) { $0 + $1.cost(at: now) },
+        ]
+    }
+
+    static func leaseView(_ lease: Lease, service: ServiceContext) async throws -> [String: Any] {
+        let launch = try await service.store.launch(id: lease.launchID)
+        let urls = (launch?.urls ?? [:]).reduce(into: [String: String]()) { $0[String($1.key)] = $1.value }
+        return [
+            "id": lease.id, "pool": lease.pool, "launchId": lease.launchID, "podId": launch?.podID ?? NSNull(), "urls": urls,
+            "expiresAt": LaunchView.timestamp(lease.expiresAt),
+        ]
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Taking a lease: the least loaded ready pod with a free slot, at once; otherwise the request waits (and counts as
+/// demand, so an empty pool scales up from zero) until a slot opens or `wait` seconds pass.
+enum Leasing {
+    static func acquire(_ settings: PoolSettings, ttl: Int, wait: Int, service: ServiceContext) async throws -> Lease? {
+        if let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
+        guard wait > 0 else { return nil }
+        let changes = service.store.changes.subscribe()
+        return try await service.pools.whileWaiting(settings.name) {
+            try await withThrowingTaskGroup(of: Lease?.self) { group in
+                // Each committed change (a pod ready, a lease released) and a 1 s beat (an expired lease frees a slot
+                // without any write) are a reason to look again.
+                let (looks, look) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                group.addTask {
+                    for await _ in changes { look.yield() }
+                    return nil
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(1))
+                        look.yield()
+                    }
+                    return nil
+                }
+                group.addTask {
+                    for await _ in looks {
+                        if let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(wait))
+                    return nil
+                }
+                var found: Lease?
+                while let next = try await group.next() {
+                    if let lease = next {
+                        found = lease
+                        break
+                    }
+                    // The deadline (or the feed ending at shutdown) ends the wait.
+                    break
+                }
+                look.finish()
+                group.cancelAll()
+                return found
+            }
+        }
+    }
+
+    private static func attempt(_ settings: PoolSettings, ttl: Int, service: ServiceContext) async throws -> Lease? {
+        let draining = service.pools.draining(settings.name)
+        let ready = try await service.store.poolLaunches(settings.name).filter { $0.state == .ready && !draining.contains($0.id) }
+        return try await service.store.acquireLease(
+            pool: settings.name, candidates: ready, perPod: settings.perPodConcurrency, ttl: TimeInterval(ttl))
+    }
+}
