@@ -583,7 +583,8 @@ def case_schemathesis(c, workdir):
     expect(binary, "schemathesis is not installed (scripts/service/requirements.txt)")
     examples = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25")
     report = os.path.join(workdir, "schemathesis-report")
-    args = [binary, "run", os.path.join(ROOT, "Sources", "PodService", "Resources", "openapi.json"), "--url", c.service.base,
+    config = os.path.join(HERE, "schemathesis.toml")
+    args = [binary, "--config-file", config, "run", os.path.join(ROOT, "Sources", "PodService", "Resources", "openapi.json"), "--url", c.service.base,
             "--header", f"Authorization: Bearer {c.service.token}", "--checks", "all", "--max-examples", examples,
             # use_after_free wants a 404 after DELETE; here an ended launch stays readable (200, `terminated`), as the
             # document says. The SSE stream never ends, so fuzzing it would only time out.
@@ -621,6 +622,10 @@ def case_schemathesis(c, workdir):
                              + ", ".join(f"{code} {t}: {n}" for code, (t, n) in sorted(failing.items()))
                              + (f"; {errors.group(1)}" if errors else "") + "\n" + output[-6000:])
     # It also pushes bad bodies and IDs at every route: whatever it made must not leave a pod without a launch.
+    # Pools it made would go on scaling pods: delete them first, then every live launch.
+    if "/v1/pools" in c.api.document["paths"]:
+        for pool in c.api.session.get(c.api.base + "/v1/pools", headers=c.api.headers(), timeout=30).json().get("pools", []):
+            c.api.session.delete(f"{c.api.base}/v1/pools/{requests.utils.quote(pool['name'], safe='')}", headers=c.api.headers(), timeout=30)
     leftovers = [l for l in c.api.all_launches() if l["state"] in LIVE_STATES]
     for launch in leftovers:
         c.api.delete(launch["id"])
