@@ -113,7 +113,7 @@ public enum ServiceAPI {
 
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let name = HTTPField.Name("Idempotency-Key"), let key = request.headers[name] else { return nil }
-        let printable = key.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }
+        let printable = key.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7f }
         guard (1...255).contains(key.count), printable else {
             throw Problem.validation([.header("Idempotency-Key", "must be 1 to 255 printable ASCII characters")])
         }
