@@ -74,7 +74,12 @@ public struct PodService: Service {
             group.addTask { try await app.runService() }
             // On SIGTERM: answer 503, end the long-polls and event streams (so the server's own graceful shutdown is
             // not held by them), stop ticking and let the writes in flight finish.
-            try? await gracefulShutdown()
+            do {
+                try await gracefulShutdown()
+                logger.notice("shutting down: answering 503, finishing the writes in flight")
+            } catch {
+                logger.notice("shutting down (cancelled): answering 503, finishing the writes in flight")
+            }
             context.draining.begin()
             context.store.changes.finish()
             ticking.cancel()

@@ -73,7 +73,7 @@ struct LaunchRequestTests {
             {"gpus": ["NVIDIA A40", 5, "NVIDIA A40", " "], "gpuCount": 0, "cloudType": "secure",
              "ports": ["8188/http", "0", "80/udp", "8188", "65536"],
              "env": {"RUNPOD_LAUNCHER_LAUNCH_ID": "x", "A=B": "x", "": "y", "OK": 5},
-             "timeoutSeconds": 86401, "maxLifetimeSeconds": 1.0, "maxCostUsd": 0, "nmae": "x", "image": " \\t"}
+             "timeoutSeconds": 86401, "maxLifetimeSeconds": 1.5, "maxCostUsd": 0, "nmae": "x", "image": " \\t"}
             """
         let problem = try #require(refusal(body))
         #expect(problem.status == .unprocessableContent)
@@ -91,7 +91,7 @@ struct LaunchRequestTests {
         #expect(listed.contains("#/cloudType: must be one of ALL, SECURE, COMMUNITY (got a string)"))
         #expect(listed.contains("#/ports/3: repeats port 8188 of #/ports/0"))
         #expect(listed.contains("#/timeoutSeconds: must be an integer from 1 to 86400 (got 86401)"))
-        #expect(listed.contains("#/maxLifetimeSeconds: must be an integer ≥ 1 (got 1.0)"))
+        #expect(listed.contains("#/maxLifetimeSeconds: must be an integer ≥ 1 (got 1.5)"))
         #expect(listed.contains("#/nmae: is not a field of a launch request (did you mean 'name'?)"))
     }
 
@@ -111,12 +111,18 @@ struct LaunchRequestTests {
     }
 
     @Test(
-        "integers must be written as integers: 1.0, 1e2, \"1\", true and null are type errors",
-        arguments: ["1.0", "1e2", "\"1\"", "true", "null", "[1]", "{}", "-0", "-1"])
+        "integers must be integers: 1.5, 1e-1, \"1\", true and null are type errors",
+        arguments: ["1.5", "1e-1", "\"1\"", "true", "null", "[1]", "{}", "-0", "-1"])
     func integerTypes(value: String) {
         #expect(pointers(#"{"gpuCount": \#(value)}"#) == ["#/gpuCount"])
         #expect(pointers(#"{"timeoutSeconds": \#(value)}"#) == ["#/timeoutSeconds"])
         #expect(pointers(#"{"maxLifetimeSeconds": \#(value)}"#) == ["#/maxLifetimeSeconds"])
+    }
+
+    @Test("a number whose fraction is zero is an integer, as JSON Schema says: 600.0 and 6e2 are 600")
+    func integralNumbers() throws {
+        #expect(try parse(#"{"timeoutSeconds": 600.0}"#).overrides.timeout == .seconds(600))
+        #expect(try parse(#"{"timeoutSeconds": 6e2, "gpuCount": 2.0}"#).overrides.gpuCount == 2)
     }
 
     @Test("huge and tiny integers are errors, not crashes", arguments: ["1e400", "-1e400", "99999999999999999999999999", "1e-400", "0"])

@@ -34,7 +34,7 @@ import Testing
         #expect(comfy.profile == "comfyui" && comfy.min == 1 && comfy.max == 4 && comfy.perPodConcurrency == 2)
         #expect(comfy.idleTimeoutSeconds == 120 && comfy.scaleDownDelaySeconds == 60 && comfy.activationBacklog == 1)
         #expect(comfy.maxCostPerHour == 2.5 && comfy.drainTimeoutSeconds == 600 && comfy.drainTimeoutAction == .terminate)
-        #expect(comfy.source.kind == "push")
+        #expect(comfy.source.kind == .push)
         #expect(pools.last == PoolSettings(name: "small", max: 1))
         // The launch profiles parser leaves the pools alone: one profile, named comfyui.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pool-config-\(UUID().uuidString)")

@@ -158,6 +158,9 @@ func withService<T: Sendable>(
                 #expect(try await service.call(.GET, "/v1/pods/not-an-id").status == 404)
                 #expect(try await service.call(.GET, "/v1/pods?state=sleeping").status == 422)
                 #expect(try await service.call(.GET, "/v1/nothing-here").status == 404)
+                let wrongMethod = try await service.call(.PUT, "/v1/pods")
+                #expect(wrongMethod.status == 405 && wrongMethod.header("Allow")?.contains("POST") == true)
+                #expect(try await service.call(.POST, "/v1/pods/\(Launch.newID())").status == 405)
                 #expect(try await service.store.launches(limit: 10).isEmpty)
             }
         }

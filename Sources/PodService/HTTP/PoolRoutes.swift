@@ -48,7 +48,9 @@ enum PoolRoutes {
             let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
             var errors: [Problem.FieldError] = []
             let backlog = PoolBody.int(object, "backlog", range: 0...1_000_000, required: true, errors: &errors)
-            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...86_400, required: false, errors: &errors) ?? 60
+            var defaultTTL = 60
+            if case .push(let ttl) = pool.settings.source.source { defaultTTL = Int(ttl.components.seconds) }
+            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...86_400, required: false, errors: &errors) ?? defaultTTL
             for key in object.keys where !["backlog", "ttlSeconds"].contains(key) {
                 errors.append(.pointer("#/\(key)", "is not a field of this body"))
             }

@@ -180,9 +180,6 @@ public enum ServiceAPI {
             default: errors.append(.parameter(String(name), "is not a parameter of this operation (wait, timeoutSeconds)"))
             }
         }
-        if !wait, request.uri.queryParameters["timeoutSeconds"] != nil {
-            errors.append(.parameter("timeoutSeconds", "only applies with wait=ready"))
-        }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         guard var launch = try await service.store.launch(id: id) else { throw Problem.notFound(launchID: id) }
         if wait { launch = try await waitForReady(launch, seconds: timeout, service: service) }
@@ -279,6 +276,23 @@ struct BearerAuth: RouterMiddleware {
     }
 }
 
+/// The service's paths and the methods each takes: a known path asked with another method is a 405 naming them.
+enum Routes {
+    static let table: [(pattern: [String], methods: [HTTPRequest.Method])] = [
+        (["v1", "pods"], [.get, .post]), (["v1", "pods", "*"], [.get, .delete]), (["v1", "events"], [.get]),
+        (["v1", "openapi.json"], [.get]), (["v1", "pools"], [.get]), (["v1", "pools", "*"], [.get, .put, .delete]),
+        (["v1", "pools", "*", "demand"], [.put]), (["v1", "pools", "*", "leases"], [.post]), (["v1", "leases", "*", "renew"], [.post]),
+        (["v1", "leases", "*"], [.delete]), (["healthz"], [.get]), (["metrics"], [.get]), ([], [.get]), (["dashboard", "events"], [.get]),
+    ]
+
+    static func methods(for path: String) -> [HTTPRequest.Method]? {
+        let parts = path.split(separator: "/").map(String.init)
+        return table.first { route in
+            route.pattern.count == parts.count && zip(route.pattern, parts).allSatisfy { $0 == "*" || $0 == $1 }
+        }?.methods
+    }
+}
+
 /// Every error becomes problem+json: the API's own `Problem`s as they are, Hummingbird's (404 for no route) with
 /// their status, anything else a 500 whose body says nothing of the error (it could carry a secret); it is logged.
 /// While draining, every request gets 503.
@@ -297,7 +311,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem.payloadTooLarge(limit: ServiceAPI.maxBody).response()
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: return Problem.notFound("No route serves \(request.method.rawValue) \(request.uri.path).").response()
+            case .notFound:
+                if let allowed = Routes.methods(for: request.uri.path), !allowed.contains(request.method) {
+                    return Problem.methodNotAllowed(request.method, allowed: allowed).response()
+                }
+                return Problem.notFound("No route serves \(request.method.rawValue) \(request.uri.path).").response()
             case .methodNotAllowed: return Problem(status: .methodNotAllowed, detail: "\(request.method.rawValue) is not allowed here.").response()
             default: return Problem(status: error.status, detail: error.body ?? error.status.reasonPhrase).response()
             }

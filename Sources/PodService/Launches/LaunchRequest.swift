@@ -169,14 +169,23 @@ struct FieldReader {
         return text
     }
 
-    /// An integer in `range`, written as one: `1.0`, `1e3` and `"1"` are type errors.
+    /// An integer in `range`. As in JSON Schema, a number whose fraction is zero is an integer (`600.0` and `6e2` are
+    /// 600: a Python client that computed a float is not refused); `1.5` and `"1"` are type errors.
     mutating func integer(_ value: JSONValue, at: JSONPointer, in range: ClosedRange<Int>) -> Int? {
         let wanted = range.upperBound == Int.max ? "an integer ≥ \(range.lowerBound)" : "an integer from \(range.lowerBound) to \(range.upperBound)"
-        guard case .number(let lexeme) = value, JSONReader.isIntegerLexeme(lexeme) else {
+        guard case .number(let lexeme) = value else {
             fail(at, "must be \(wanted) (got \(value.kind))")
             return nil
         }
-        guard let number = Int(lexeme), range.contains(number) else {
+        let exact: Int? =
+            if JSONReader.isIntegerLexeme(lexeme) {
+                Int(lexeme)
+            } else if let double = Double(lexeme), double.isFinite, double.rounded() == double, abs(double) <= 9_007_199_254_740_992 {
+                Int(double)
+            } else {
+                nil
+            }
+        guard let number = exact, range.contains(number) else {
             fail(at, "must be \(wanted) (got \(value.kind))")
             return nil
         }

@@ -277,10 +277,12 @@ public struct DemandSources: Sendable {
     public init(store: LaunchStore) { self.store = store }
 
     func backlog(of settings: PoolSettings) async throws -> Int {
-        switch settings.source.kind {
-        case "leases": return 0
-        case "push": return try await store.pushedDemand(pool: settings.name) ?? 0
-        default: throw StoreError("source \(settings.source.kind) is not available in this build")
+        switch settings.source.source {
+        case .leases: return 0
+        case .push: return try await store.pushedDemand(pool: settings.name) ?? 0
+        case .httpJSON, .prometheus, .redis:
+            guard let source = settings.source.makeSource() else { return 0 }
+            return try await source.backlog()
         }
     }
 }

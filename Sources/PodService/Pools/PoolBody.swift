@@ -89,7 +89,8 @@ enum PoolBody {
 
     /// Settings as the API shows them.
     static func json(_ settings: PoolSettings) -> [String: Any] {
-        let source = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(settings.source))) ?? [:]
+        // Redacted: a source URL's password or token is stored, never shown.
+        let source = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(settings.source.redacted))) ?? [:]
         return [
             "profile": settings.profile ?? NSNull(), "min": settings.min, "max": settings.max, "perPodConcurrency": settings.perPodConcurrency,
             "idleTimeoutSeconds": settings.idleTimeoutSeconds, "scaleDownDelaySeconds": settings.scaleDownDelaySeconds,

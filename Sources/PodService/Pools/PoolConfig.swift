@@ -77,7 +77,11 @@ public enum PoolConfig {
         }
         if let value = table["source"] {
             guard let source = value.table else { throw fail("source", "must be an inline table, as in { kind = \"push\" }.") }
-            settings.source = try DemandSourceSpec(toml: source, pool: name, path: path)
+            do {
+                settings.source = try DemandSourceSpec(toml: source)
+            } catch {
+                throw fail("source" + (error.key.map { ".\($0)" } ?? ""), error.message)
+            }
         }
         if let problem = settings.problems().first {
             throw fail(kebab(problem.key), problem.message + ".")
