@@ -225,6 +225,34 @@ import Testing
         }
     }
 
+    @Test func aFailingSourceMarksThePoolDegradedAndHoldsItsPods() async throws {
+        try await withEmulator { emulator in
+            let clock = TestNow()
+            try await withService(emulator, clock: clock) { service in
+                _ = try await service.call(.PUT, "/v1/pools/flaky", body: #"{"max": 3, "scaleDownDelaySeconds": 0, "source": {"kind": "push"}}"#)
+                _ = try await service.call(.PUT, "/v1/pools/flaky/demand", body: #"{"backlog": 2}"#)
+                #expect(await eventually(timeout: .seconds(20)) { (try? await Self.pods(service, "flaky").filter { $0.state == .ready }.count) == 2 })
+                // The source moves to a Flower that does not answer: the pool keeps its two pods and says why.
+                let moved = try await service.call(
+                    .PUT, "/v1/pools/flaky",
+                    body:
+                        #"{"max": 3, "scaleDownDelaySeconds": 0, "source": {"kind": "http-json", "url": "http://127.0.0.1:9/api/queues/length", "path": "celery", "timeoutSeconds": 0.5}}"#
+                )
+                #expect(moved.status == 200, "\(moved.body)")
+                #expect(
+                    await eventually(timeout: .seconds(20)) {
+                        (try? await service.call(.GET, "/v1/pools/flaky"))?.json["degraded"] as? String != nil
+                    })
+                clock.advance(600)
+                try await Task.sleep(for: .milliseconds(300))
+                let after = try await service.call(.GET, "/v1/pools/flaky")
+                #expect(try await Self.pods(service, "flaky").count == 2, "\(after.body)")
+                let metrics = try await service.call(.GET, "/metrics", token: .some(nil))
+                #expect(metrics.body.contains("runpod_launcher_pool_degraded{pool=\"flaky\"} 1"))
+            }
+        }
+    }
+
     @Test func badPoolSettingsAreRefusedWithEveryError() async throws {
         try await withEmulator { emulator in
             try await withService(emulator) { service in
@@ -234,6 +262,11 @@ import Testing
                 let pointers = Set(((bad.json["errors"] as? [[String: Any]]) ?? []).compactMap { $0["pointer"] as? String })
                 #expect(pointers.isSuperset(of: ["#/max", "#/perPodConcurrency", "#/maxCostPerHour", "#/colour"]))
                 #expect(try await service.call(.PUT, "/v1/pools/x", body: #"{"min": 3, "max": 2}"#).status == 422)
+                let source = try await service.call(.PUT, "/v1/pools/x", body: #"{"max": 2, "source": {"kind": "redis", "url": "0"}}"#)
+                #expect(source.status == 422)
+                let sourceError = try #require((source.json["errors"] as? [[String: Any]])?.first)
+                #expect(sourceError["pointer"] as? String == "#/source/url")
+                #expect((sourceError["detail"] as? String)?.contains("DecodingError") == false)
                 #expect(try await service.call(.PUT, "/v1/pools/x", body: #"{"max": 2, "profile": "nope"}"#).status == 422)
                 #expect(try await service.call(.POST, "/v1/pools/none/leases", body: "{}").status == 404)
                 #expect(try await service.call(.DELETE, "/v1/leases/unknown").status == 404)

@@ -49,8 +49,11 @@ enum PoolBody {
             do {
                 let data = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
                 settings.source = try JSONDecoder().decode(DemandSourceSpec.self, from: data)
+            } catch let DecodingError.dataCorrupted(context) where context.underlyingError is DemandSourceError {
+                let error = context.underlyingError as? DemandSourceError
+                errors.append(.pointer("#/source" + (error?.key.map { "/\($0)" } ?? ""), error?.message ?? "is not a demand source"))
             } catch {
-                errors.append(.pointer("#/source", "is not a demand source: \(error)"))
+                errors.append(.pointer("#/source", "must be an object with a kind: leases, push, http-json, prometheus or redis"))
             }
         }
         if errors.isEmpty {
