@@ -111,3 +111,43 @@ import Testing
         #expect(standard == .sqlite(path: "/state/runpod-launcher/service.sqlite"))
     }
 }
+
+/// Leases against a scale-down: both act on the launch row in one transaction each, so one of them loses.
+@Suite struct LeaseRaceTests {
+    @Test func aLeaseIsNeverGivenOnAPodThatIsNoLongerReadyAndALeaseBeatsAStaleScaleDown() async throws {
+        let store = try await openStore(scratchDatabase())
+        var launch = try await recordLaunch(store)
+        launch.state = .ready
+        launch.readyAt = Date()
+        let ready = try #require(try await store.update(launch))
+        // A scale-down read the pool (the pod idle), then a lease came: the scale-down's write must fail.
+        let staleRead = ready
+        let lease = try #require(try await store.acquireLease(pool: "p", candidates: [ready], perPod: 1, ttl: 60))
+        var ending = staleRead
+        ending.state = .terminating
+        #expect(try await store.update(ending) == nil)
+        #expect(try await store.launch(id: ready.id)?.state == .ready)
+        // The other way round: ended first, then a lease request with the stale list gets nothing.
+        _ = try await store.releaseLease(id: lease.id)
+        let current = try #require(try await store.launch(id: ready.id))
+        var ended = current
+        ended.state = .terminating
+        #expect(try await store.update(ended) != nil)
+        #expect(try await store.acquireLease(pool: "p", candidates: [current], perPod: 1, ttl: 60) == nil)
+        await store.close()
+    }
+
+    @Test func leasesOnAnEndedLaunchHoldNothing() async throws {
+        let store = try await openStore(scratchDatabase())
+        var launch = try await recordLaunch(store)
+        launch.state = .ready
+        let ready = try #require(try await store.update(launch))
+        _ = try #require(try await store.acquireLease(pool: "p", candidates: [ready], perPod: 1, ttl: 3600))
+        #expect(try await store.heldLeases(pool: "p").count == 1)
+        var failed = try #require(try await store.launch(id: ready.id))
+        failed.state = .failed
+        _ = try #require(try await store.update(failed))
+        #expect(try await store.heldLeases(pool: "p").isEmpty)
+        await store.close()
+    }
+}

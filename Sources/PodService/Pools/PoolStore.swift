@@ -106,13 +106,23 @@ extension LaunchStore {
             ).all() {
                 load[try row.decode(column: "launch_id", as: String.self)] = try row.decode(column: "n", as: Int.self)
             }
-            let open = candidates.filter { (load[$0.id] ?? 0) < perPod }
-            guard
-                let chosen = open.min(by: { a, b in
-                    let (la, lb) = (load[a.id] ?? 0, load[b.id] ?? 0)
-                    return la != lb ? la < lb : (a.readyAt ?? a.createdAt, a.id) < (b.readyAt ?? b.createdAt, b.id)
-                })
-            else { return (nil, nil) }
+            let open = candidates.filter { (load[$0.id] ?? 0) < perPod }.sorted { a, b in
+                let (la, lb) = (load[a.id] ?? 0, load[b.id] ?? 0)
+                return la != lb ? la < lb : (a.readyAt ?? a.createdAt, a.id) < (b.readyAt ?? b.createdAt, b.id)
+            }
+            // The candidates were read before this transaction: take the first that is still ready, and bump its
+            // version, so a scale-down that read it before this lease (and would end it as idle) loses its
+            // compare-and-set and looks again, seeing the lease.
+            var chosen: Launch?
+            for candidate in open {
+                guard let row = try await db.raw("SELECT state FROM launches WHERE id = \(bind: candidate.id)").first(),
+                    try row.decode(column: "state", as: String.self) == LaunchState.ready.rawValue
+                else { continue }
+                try await db.raw("UPDATE launches SET version = version + 1 WHERE id = \(bind: candidate.id)").run()
+                chosen = candidate
+                break
+            }
+            guard let chosen else { return (nil, nil) }
             let lease = Lease(
                 id: PodIdentity.randomHex(32), pool: pool, launchID: chosen.id, createdAt: now, expiresAt: now.addingTimeInterval(ttl))
             try await db.raw(
@@ -162,8 +172,13 @@ extension LaunchStore {
     /// Leases held now (not released, not expired), of one pool or all.
     public func heldLeases(pool: String? = nil) async throws -> [Lease] {
         let now = clock().timeIntervalSince1970
-        var query = SQLQueryString("SELECT * FROM leases WHERE released_at IS NULL AND expires_at > \(bind: now)")
-        if let pool { query.appendInterpolation(" AND pool = \(bind: pool)" as SQLQueryString) }
+        // A lease on a launch that ended holds nothing (its pod is gone), whatever its TTL says.
+        var query = SQLQueryString(
+            """
+            SELECT leases.* FROM leases JOIN launches ON launches.id = leases.launch_id
+            WHERE leases.released_at IS NULL AND leases.expires_at > \(bind: now) AND launches.state NOT IN ('terminated', 'failed')
+            """)
+        if let pool { query.appendInterpolation(" AND leases.pool = \(bind: pool)" as SQLQueryString) }
         return try await reader.raw(query).all().map(Self.lease)
     }
 
