@@ -268,6 +268,10 @@ import Testing
                 #expect(sourceError["pointer"] as? String == "#/source/url")
                 #expect((sourceError["detail"] as? String)?.contains("DecodingError") == false)
                 #expect(try await service.call(.PUT, "/v1/pools/x", body: #"{"max": 2, "profile": "nope"}"#).status == 422)
+                // The same strict reader as POST /v1/pods: a duplicate key is refused, an integral float is an integer.
+                #expect(try await service.call(.PUT, "/v1/pools/x", body: #"{"max": 2, "max": 3}"#).status == 422)
+                #expect(try await service.call(.PUT, "/v1/pools/x", body: #"{"max": 2.0}"#).status == 201)
+                #expect(try await service.call(.PUT, "/v1/pools/x", body: "[1]").status == 400)
                 #expect(try await service.call(.POST, "/v1/pools/none/leases", body: "{}").status == 404)
                 #expect(try await service.call(.DELETE, "/v1/leases/unknown").status == 404)
             }

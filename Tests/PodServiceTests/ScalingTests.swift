@@ -61,8 +61,6 @@ import Testing
         #expect(!decision.reason.isEmpty)
     }
 
-    @Test func theTableHasAtLeast25Cases() { #expect(Self.cases.count >= 25) }
-
     @Test func scaleUpIsImmediateAndScaleDownWaitsForTheDelay() {
         var gate = ScaleDownGate()
         let start = Date(timeIntervalSince1970: 1_800_000_000)

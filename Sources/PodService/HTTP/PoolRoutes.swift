@@ -45,29 +45,22 @@ enum PoolRoutes {
         }
         v1.put("pools/:name/demand") { request, context in
             let pool = try await existing(context, service: service)
-            let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
-            var errors: [Problem.FieldError] = []
-            let backlog = PoolBody.int(object, "backlog", range: 0...1_000_000, required: true, errors: &errors)
+            var fields = try BodyFields(try await request.body.collect(upTo: ServiceAPI.maxBody), known: ["backlog", "ttlSeconds"])
+            let backlog = fields.int("backlog", in: 0...1_000_000, required: true)
             var defaultTTL = 60
             if case .push(let ttl) = pool.settings.source.source { defaultTTL = Int(ttl.components.seconds) }
-            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...86_400, required: false, errors: &errors) ?? defaultTTL
-            for key in object.keys where !["backlog", "ttlSeconds"].contains(key) {
-                errors.append(.pointer("#/\(key)", "is not a field of this body"))
-            }
-            guard errors.isEmpty, let backlog else { throw Problem.validation(errors) }
+            let ttl = fields.int("ttlSeconds", in: 1...86_400) ?? defaultTTL
+            try fields.check()
+            guard let backlog else { throw Problem.validation(fields.errors) }
             try await service.store.pushDemand(pool: pool.settings.name, backlog: backlog, ttl: TimeInterval(ttl))
             return json(["pool": pool.settings.name, "backlog": backlog, "ttlSeconds": ttl])
         }
         v1.post("pools/:name/leases") { request, context in
             let pool = try await existing(context, service: service)
-            let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
-            var errors: [Problem.FieldError] = []
-            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...maxLeaseTTL, required: false, errors: &errors) ?? 900
-            let wait = PoolBody.int(object, "waitSeconds", range: 0...maxLeaseWait, required: false, errors: &errors) ?? 300
-            for key in object.keys where !["ttlSeconds", "waitSeconds"].contains(key) {
-                errors.append(.pointer("#/\(key)", "is not a field of this body"))
-            }
-            guard errors.isEmpty else { throw Problem.validation(errors) }
+            var fields = try BodyFields(try await request.body.collect(upTo: ServiceAPI.maxBody), known: ["ttlSeconds", "waitSeconds"])
+            let ttl = fields.int("ttlSeconds", in: 1...maxLeaseTTL) ?? 900
+            let wait = fields.int("waitSeconds", in: 0...maxLeaseWait) ?? 300
+            try fields.check()
             guard !pool.deleting else { throw Problem(status: .conflict, detail: "Pool \(pool.settings.name) is being deleted.") }
             guard let lease = try await Leasing.acquire(pool.settings, ttl: ttl, wait: wait, service: service) else {
                 var problem = Problem.unavailable(
@@ -79,11 +72,9 @@ enum PoolRoutes {
         }
         v1.post("leases/:id/renew") { request, context in
             let id = context.parameters.get("id") ?? ""
-            let object = try PoolBody.object(try await request.body.collect(upTo: ServiceAPI.maxBody))
-            var errors: [Problem.FieldError] = []
-            let ttl = PoolBody.int(object, "ttlSeconds", range: 1...maxLeaseTTL, required: false, errors: &errors) ?? 900
-            for key in object.keys where key != "ttlSeconds" { errors.append(.pointer("#/\(key)", "is not a field of this body")) }
-            guard errors.isEmpty else { throw Problem.validation(errors) }
+            var fields = try BodyFields(try await request.body.collect(upTo: ServiceAPI.maxBody), known: ["ttlSeconds"])
+            let ttl = fields.int("ttlSeconds", in: 1...maxLeaseTTL) ?? 900
+            try fields.check()
             guard let lease = try await service.store.renewLease(id: id, ttl: TimeInterval(ttl)) else {
                 throw Problem.notFound("No held lease \(id) (unknown, released or expired).")
             }

@@ -1,6 +1,54 @@
 import Foundation
 import NIOCore
 
+/// A small JSON request body (pool settings, pushed demand, lease requests), read with the same strict reader and
+/// field checks as `POST /v1/pods` (`LaunchRequest`): a duplicate key, an unknown key or a wrong value is a 422
+/// naming it; a body that is not a JSON object is a 400.
+struct BodyFields {
+    private var values: [String: JSONValue] = [:]
+    private var reader = FieldReader()
+
+    init(_ body: ByteBuffer, known: [String]) throws(Problem) {
+        guard case .object(let members) = try LaunchRequest.object(from: Array(body.readableBytesView)) else { return }
+        for member in members {
+            let at = JSONPointer.root.appending(member.key)
+            if values[member.key] != nil {
+                reader.fail(at, "appears more than once")
+            } else if !known.contains(member.key) {
+                reader.fail(at, "is not a field of this body (the fields are \(known.joined(separator: ", ")))")
+            } else {
+                values[member.key] = member.value
+            }
+        }
+    }
+
+    var errors: [Problem.FieldError] { reader.errors }
+
+    mutating func fail(_ key: String, _ detail: String) { reader.fail(JSONPointer.root.appending(key), detail) }
+
+    mutating func fail(_ pointer: JSONPointer, _ detail: String) { reader.fail(pointer, detail) }
+
+    /// The value of `key` unless it is absent (or null when `nullIsAbsent`).
+    func value(_ key: String, nullIsAbsent: Bool = false) -> JSONValue? {
+        guard let value = values[key] else { return nil }
+        if nullIsAbsent, case .null = value { return nil }
+        return value
+    }
+
+    mutating func int(_ key: String, in range: ClosedRange<Int>, required: Bool = false) -> Int? {
+        guard let value = values[key] else {
+            if required { fail(key, "is required") }
+            return nil
+        }
+        return reader.integer(value, at: JSONPointer.root.appending(key), in: range)
+    }
+
+    /// Throws the 422 when anything was wrong.
+    func check() throws(Problem) {
+        if !errors.isEmpty { throw LaunchRequest.validation(errors) }
+    }
+}
+
 /// Pool settings as JSON (the API's camelCase keys), read with every error listed, and written back.
 enum PoolBody {
     static let keys = [
@@ -9,86 +57,54 @@ enum PoolBody {
     ]
 
     /// The body of `PUT /v1/pools/{name}` as settings, or a 422 naming every field that is wrong.
-    static func settings(name: String, body: ByteBuffer) throws -> PoolSettings {
-        let object = try object(body)
-        var errors: [Problem.FieldError] = []
+    static func settings(name: String, body: ByteBuffer) throws(Problem) -> PoolSettings {
         guard PoolSettings.isValidName(name) else {
             throw Problem.validation([.parameter("name", "must be 1 to 64 letters, digits, '-' or '_'")])
         }
-        for key in object.keys where !keys.contains(key) { errors.append(.pointer("#/\(key)", "is not a pool setting")) }
+        var fields = try BodyFields(body, known: keys)
         var settings = PoolSettings(name: name, max: 1)
-        if let value = object["profile"] {
-            if let text = value as? String, !text.isEmpty {
-                settings.profile = text
+        if let value = fields.value("profile", nullIsAbsent: true) {
+            if case .string(let text) = value, !text.isEmpty { settings.profile = text } else { fields.fail("profile", "must be a profile name") }
+        }
+        settings.min = fields.int("min", in: 0...1000) ?? 0
+        settings.max = fields.int("max", in: 1...1000, required: true) ?? 1
+        settings.perPodConcurrency = fields.int("perPodConcurrency", in: 1...1000) ?? 1
+        settings.idleTimeoutSeconds = fields.int("idleTimeoutSeconds", in: 0...604_800) ?? 300
+        settings.scaleDownDelaySeconds = fields.int("scaleDownDelaySeconds", in: 0...86_400) ?? 120
+        settings.activationBacklog = fields.int("activationBacklog", in: 0...1_000_000) ?? 0
+        settings.drainTimeoutSeconds = fields.int("drainTimeoutSeconds", in: 0...604_800) ?? 900
+        if let value = fields.value("maxCostPerHour", nullIsAbsent: true) {
+            if case .number(let lexeme) = value, let number = Double(lexeme), number.isFinite, number > 0 {
+                settings.maxCostPerHour = number
             } else {
-                errors.append(.pointer("#/profile", "must be a profile name"))
+                fields.fail("maxCostPerHour", "must be a positive number of USD per hour, or null for no ceiling")
             }
         }
-        settings.min = int(object, "min", range: 0...1000, required: false, errors: &errors) ?? 0
-        settings.max = int(object, "max", range: 1...1000, required: true, errors: &errors) ?? 1
-        settings.perPodConcurrency = int(object, "perPodConcurrency", range: 1...1000, required: false, errors: &errors) ?? 1
-        settings.idleTimeoutSeconds = int(object, "idleTimeoutSeconds", range: 0...604_800, required: false, errors: &errors) ?? 300
-        settings.scaleDownDelaySeconds = int(object, "scaleDownDelaySeconds", range: 0...86_400, required: false, errors: &errors) ?? 120
-        settings.activationBacklog = int(object, "activationBacklog", range: 0...1_000_000, required: false, errors: &errors) ?? 0
-        settings.drainTimeoutSeconds = int(object, "drainTimeoutSeconds", range: 0...604_800, required: false, errors: &errors) ?? 900
-        if let value = object["maxCostPerHour"], !(value is NSNull) {
-            if let number = value as? NSNumber, !isBool(number), number.doubleValue.isFinite, number.doubleValue > 0 {
-                settings.maxCostPerHour = number.doubleValue
-            } else {
-                errors.append(.pointer("#/maxCostPerHour", "must be a positive number of USD per hour, or null for no ceiling"))
-            }
-        }
-        if let value = object["drainTimeoutAction"] {
-            if let text = value as? String, let action = PoolSettings.DrainTimeoutAction(rawValue: text) {
+        if let value = fields.value("drainTimeoutAction") {
+            if case .string(let text) = value, let action = PoolSettings.DrainTimeoutAction(rawValue: text) {
                 settings.drainTimeoutAction = action
             } else {
-                errors.append(.pointer("#/drainTimeoutAction", "must be keepWaiting or terminate"))
+                fields.fail("drainTimeoutAction", "must be keepWaiting or terminate")
             }
         }
-        if let value = object["source"] {
+        if let value = fields.value("source") {
             do {
-                let data = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
-                settings.source = try JSONDecoder().decode(DemandSourceSpec.self, from: data)
+                settings.source = try JSONDecoder().decode(DemandSourceSpec.self, from: Data(value.canonical.utf8))
             } catch let DecodingError.dataCorrupted(context) where context.underlyingError is DemandSourceError {
                 let error = context.underlyingError as? DemandSourceError
-                errors.append(.pointer("#/source" + (error?.key.map { "/\($0)" } ?? ""), error?.message ?? "is not a demand source"))
+                var at = JSONPointer.root.appending("source")
+                if let key = error?.key { at = at.appending(key) }
+                fields.fail(at, error?.message ?? "is not a demand source")
             } catch {
-                errors.append(.pointer("#/source", "must be an object with a kind: leases, push, http-json, prometheus or redis"))
+                fields.fail("source", "must be an object with a kind: leases, push, http-json, prometheus or redis")
             }
         }
-        if errors.isEmpty {
-            for problem in settings.problems() { errors.append(.pointer("#/\(problem.key)", problem.message)) }
+        if fields.errors.isEmpty {
+            for problem in settings.problems() { fields.fail(problem.key, problem.message) }
         }
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        try fields.check()
         return settings
     }
-
-    /// A JSON object body (an empty body is `{}`), or a 400.
-    static func object(_ body: ByteBuffer) throws -> [String: Any] {
-        guard body.readableBytes > 0 else { return [:] }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
-            throw Problem.badRequest("The body is not a JSON object.")
-        }
-        return object
-    }
-
-    /// An integer field in `range`; a wrong type or value is added to `errors`.
-    static func int(_ object: [String: Any], _ key: String, range: ClosedRange<Int>, required: Bool, errors: inout [Problem.FieldError]) -> Int? {
-        guard let value = object[key] else {
-            if required { errors.append(.pointer("#/\(key)", "is required")) }
-            return nil
-        }
-        guard let number = value as? NSNumber, !isBool(number), number.doubleValue.rounded() == number.doubleValue,
-            number.doubleValue >= Double(range.lowerBound), number.doubleValue <= Double(range.upperBound)
-        else {
-            errors.append(.pointer("#/\(key)", "must be an integer from \(range.lowerBound) to \(range.upperBound)"))
-            return nil
-        }
-        return number.intValue
-    }
-
-    /// JSON's `true`/`false` arrive as NSNumbers of type `c` (char): not numbers here.
-    private static func isBool(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
 
     /// Settings as the API shows them.
     static func json(_ settings: PoolSettings) -> [String: Any] {
