@@ -40,12 +40,14 @@ public struct PodService: Service {
 
     public init(
         store: LaunchStore, launcher: RunPodLauncher, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, options: Options,
-        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        leadership: Leadership = .sole, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         let pools = PoolRuntime()
-        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools, now: now)
+        context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools, leadership: leadership, now: now)
         reconciler = Reconciler(
-            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools))
+            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools),
+            leadership: leadership)
         self.options = options
         self.logger = logger
         self.onListening = onListening
@@ -69,6 +71,7 @@ public struct PodService: Service {
         let options = self.options
         let logger = self.logger
         for pool in options.pools { try await context.store.putPool(pool, origin: "config") }
+        let leading = Task { await context.leadership.run() }
         let ticking = Task { await reconciler.run() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
@@ -91,6 +94,8 @@ public struct PodService: Service {
             try await group.waitForAll()
         }
         ticking.cancel()
+        leading.cancel()
+        await leading.value
         await context.store.close()
     }
 

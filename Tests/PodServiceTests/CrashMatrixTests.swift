@@ -8,18 +8,18 @@ import Testing
 @testable import PodService
 
 /// The service dies (`kill -9`: the step in flight never writes again) at each step of a launch's create and
-/// terminate; a new service on the same database file reconciles. Within a few ticks every pod carrying the stamp is
+/// terminate; a new service on the same database (a SQLite file, or PostgreSQL when configured) reconciles. Within a few ticks every pod carrying the stamp is
 /// tracked by a launch or terminated, no launch has two pods, and the launch ends where it was going.
 @Suite struct CrashMatrixTests {
     static let createPoints: [CrashPoint] = [.beforeCreate, .afterCreateAnswered, .beforeReady]
     static let terminatePoints: [CrashPoint] = [.beforeTerminate, .afterTerminateConfirmed]
 
-    @Test(arguments: createPoints)
-    func aCrashWhileCreatingEndsReadyWithOnePod(point: CrashPoint) async throws {
+    @Test(arguments: createPoints, Backend.available)
+    func aCrashWhileCreatingEndsReadyWithOnePod(point: CrashPoint, backend: Backend) async throws {
         try await withEmulator { emulator in
             let launcher = emulatorLauncher(emulator, ledger: nil)
             let clock = TestNow()
-            let database = scratchDatabase()
+            let database = try await scratchDatabase(backend)
             let first = try await openStore(database, now: clock.now)
             let crash = Crash(at: point)
             let dying = Reconciler(store: first, launcher: launcher, now: clock.now, crashHook: crash.hook)
@@ -49,11 +49,11 @@ import Testing
         }
     }
 
-    @Test(arguments: terminatePoints)
-    func aCrashWhileTerminatingEndsTerminatedWithNoPod(point: CrashPoint) async throws {
+    @Test(arguments: terminatePoints, Backend.available)
+    func aCrashWhileTerminatingEndsTerminatedWithNoPod(point: CrashPoint, backend: Backend) async throws {
         try await withEmulator { emulator in
             let launcher = emulatorLauncher(emulator, ledger: nil)
-            let database = scratchDatabase()
+            let database = try await scratchDatabase(backend)
             let first = try await openStore(database)
             let crash = Crash(at: point)
             let dying = Reconciler(store: first, launcher: launcher, crashHook: crash.hook)
@@ -79,10 +79,10 @@ import Testing
 
     /// The create reached RunPod, its answer never came back, and the service died waiting: after the restart the
     /// pod is adopted by its launch ID, never created twice.
-    @Test func aCreateWhoseAnswerWasLostIsAdoptedAfterARestart() async throws {
+    @Test(arguments: Backend.available) func aCreateWhoseAnswerWasLostIsAdoptedAfterARestart(_ backend: Backend) async throws {
         try await withEmulator { emulator in
             let launcher = emulatorLauncher(emulator, ledger: nil)
-            let database = scratchDatabase()
+            let database = try await scratchDatabase(backend)
             let first = try await openStore(database)
             await emulator.setFaults([FaultRule(operation: "createPod", kind: .dropConnectionAfterApply, times: 1)])
             let crash = Crash(at: .afterCreateAnswered)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PodLauncher
+import PostgresKit
 import RunPodAPI
 import RunPodEmulator
 import Synchronization
@@ -82,4 +83,46 @@ final class Crash: Sendable {
 struct HarnessError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The databases the store's suite runs on: SQLite always, PostgreSQL when `RUNPOD_LAUNCHER_TEST_POSTGRES` names a
+/// server (`.ci/run` starts a throw-away cluster with `scripts/postgres/cluster.sh` and sets it).
+enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    var description: String { rawValue }
+
+    /// The server tests make their databases on.
+    static var postgresServer: PostgresLocation? {
+        guard let text = ProcessInfo.processInfo.environment["RUNPOD_LAUNCHER_TEST_POSTGRES"], !text.isEmpty else { return nil }
+        return try? PostgresLocation(parsing: text)
+    }
+
+    /// SQLite, and PostgreSQL when a server is configured.
+    static var available: [Backend] { postgresServer == nil ? [.sqlite] : [.sqlite, .postgres] }
+}
+
+/// A fresh, empty database on `backend`: a new SQLite file, or a new database on the test PostgreSQL server.
+func scratchDatabase(_ backend: Backend) async throws -> DatabaseLocation {
+    switch backend {
+    case .sqlite:
+        return scratchDatabase()
+    case .postgres:
+        guard var server = Backend.postgresServer else { throw HarnessError("RUNPOD_LAUNCHER_TEST_POSTGRES is not set") }
+        let name = "rpl_test_\(PodIdentity.randomHex(12))"
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: server.host, port: server.port, username: server.username, password: server.password, database: server.database, tls: .disable),
+            id: 0, logger: Logger(label: "test.postgres"))
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test.postgres"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+        server.database = name
+        return .postgres(server)
+    }
 }

@@ -5,10 +5,10 @@ import Testing
 
 @testable import PodService
 
-/// The store on a real SQLite file: migrations, compare-and-set, idempotency keys, pages, events.
+/// The store on a real SQLite file and, when a server is configured, a real PostgreSQL database: migrations, compare-and-set, idempotency keys, pages, events.
 @Suite struct StoreTests {
-    @Test func reopeningKeepsTheInstallationIDAndTheLaunchesAndRunsNoMigrationTwice() async throws {
-        let database = scratchDatabase()
+    @Test(arguments: Backend.available) func reopeningKeepsTheInstallationIDAndTheLaunchesAndRunsNoMigrationTwice(_ backend: Backend) async throws {
+        let database = try await scratchDatabase(backend)
         let first = try await openStore(database)
         let launch = try await recordLaunch(first, plan: testPlan(maxCostUSD: 2.5, env: ["A": "b=c"]), name: "kept")
         await first.close()
@@ -22,8 +22,8 @@ import Testing
         await second.close()
     }
 
-    @Test func aWriteBasedOnAStaleVersionIsRefusedAndWritesNoEvent() async throws {
-        let store = try await openStore(scratchDatabase())
+    @Test(arguments: Backend.available) func aWriteBasedOnAStaleVersionIsRefusedAndWritesNoEvent(_ backend: Backend) async throws {
+        let store = try await openStore(try await scratchDatabase(backend))
         let launch = try await recordLaunch(store)
         var creating = launch
         creating.state = .creating
@@ -42,8 +42,8 @@ import Testing
         await store.close()
     }
 
-    @Test func anIdempotencyKeyReplaysTheSameBodyAndRefusesAnother() async throws {
-        let store = try await openStore(scratchDatabase())
+    @Test(arguments: Backend.available) func anIdempotencyKeyReplaysTheSameBodyAndRefusesAnother(_ backend: Backend) async throws {
+        let store = try await openStore(try await scratchDatabase(backend))
         let key = LaunchStore.IdempotencyKey(key: "k-1", bodyDigest: #"{"a":1}"#)
         let first = Launch(id: Launch.newID(), name: "one", plan: testPlan(), createdAt: Date())
         guard case .created(let made) = try await store.create(first, idempotency: key) else {
@@ -62,8 +62,8 @@ import Testing
         await store.close()
     }
 
-    @Test func pagesAreNewestFirstAndACursorContinuesWithoutGapsOrRepeats() async throws {
-        let store = try await openStore(scratchDatabase())
+    @Test(arguments: Backend.available) func pagesAreNewestFirstAndACursorContinuesWithoutGapsOrRepeats(_ backend: Backend) async throws {
+        let store = try await openStore(try await scratchDatabase(backend))
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         var ids: [String] = []
         for index in 0..<7 { ids.append(try await recordLaunch(store, now: start.addingTimeInterval(Double(index % 3))).id) }
@@ -85,9 +85,9 @@ import Testing
         await store.close()
     }
 
-    @Test func eventsAreStrictlyIncreasingAndPruningKeepsTheNewest() async throws {
+    @Test(arguments: Backend.available) func eventsAreStrictlyIncreasingAndPruningKeepsTheNewest(_ backend: Backend) async throws {
         let clock = TestNow()
-        let store = try await openStore(scratchDatabase(), now: clock.now)
+        let store = try await openStore(try await scratchDatabase(backend), now: clock.now)
         for _ in 0..<3 { _ = try await recordLaunch(store) }
         let events = try await store.events(after: 0)
         #expect(events.map(\.id) == [1, 2, 3])
@@ -109,13 +109,44 @@ import Testing
         #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(parsing: "sqlite:") }
         let standard = DatabaseLocation.standard(environment: ["XDG_STATE_HOME": "/state", "HOME": "/home/u"])
         #expect(standard == .sqlite(path: "/state/runpod-launcher/service.sqlite"))
+
+        // PostgreSQL: every part read, the password never shown.
+        let url = try DatabaseLocation(parsing: "postgres://svc:s%40cret@db.internal:6543/launches?sslmode=require")
+        #expect(
+            url
+                == .postgres(
+                    PostgresLocation(host: "db.internal", port: 6543, username: "svc", password: "s@cret", database: "launches", tls: .require)))
+        #expect(url.description == "postgres://svc:***@db.internal:6543/launches?sslmode=require")
+        #expect(
+            try DatabaseLocation(parsing: "postgresql://svc@localhost/x")
+                == .postgres(PostgresLocation(host: "localhost", username: "svc", database: "x")))
+        for bad in ["postgres://svc:pw@host", "postgres://host/db", "postgres://svc:pw@host/db?sslmode=maybe", "postgres://svc:pw@host/db?pool=3"] {
+            #expect {
+                try DatabaseLocation(parsing: bad)
+            } throws: { error in
+                let message = "\(error)"
+                return !message.contains("pw") || !bad.contains(":pw@")
+            }
+        }
+        // $RUNPOD_LAUNCHER_DATABASE when there is no flag; $PGPASSWORD when the URL has no password.
+        let resolved = try DatabaseLocation.resolve(nil, environment: ["RUNPOD_LAUNCHER_DATABASE": "postgres://svc@h/db", "PGPASSWORD": "pw"])
+        #expect(resolved == .postgres(PostgresLocation(host: "h", username: "svc", password: "pw", database: "db")))
+        #expect(try DatabaseLocation.resolve("sqlite:/a", environment: ["RUNPOD_LAUNCHER_DATABASE": "postgres://svc@h/db"]) == .sqlite(path: "/a"))
+    }
+
+    /// CI sets `RUNPOD_LAUNCHER_TEST_REQUIRE_POSTGRES=1`: there the PostgreSQL half of the suite must not be skipped.
+    @Test func thePostgresHalfRunsWhereCIAsksForIt() {
+        if ProcessInfo.processInfo.environment["RUNPOD_LAUNCHER_TEST_REQUIRE_POSTGRES"] == "1" {
+            #expect(Backend.available.contains(.postgres), "RUNPOD_LAUNCHER_TEST_POSTGRES is not set to a PostgreSQL URL")
+        }
     }
 }
 
 /// Leases against a scale-down: both act on the launch row in one transaction each, so one of them loses.
 @Suite struct LeaseRaceTests {
-    @Test func aLeaseIsNeverGivenOnAPodThatIsNoLongerReadyAndALeaseBeatsAStaleScaleDown() async throws {
-        let store = try await openStore(scratchDatabase())
+    @Test(arguments: Backend.available) func aLeaseIsNeverGivenOnAPodThatIsNoLongerReadyAndALeaseBeatsAStaleScaleDown(_ backend: Backend) async throws
+    {
+        let store = try await openStore(try await scratchDatabase(backend))
         var launch = try await recordLaunch(store)
         launch.state = .ready
         launch.readyAt = Date()
@@ -137,8 +168,8 @@ import Testing
         await store.close()
     }
 
-    @Test func leasesOnAnEndedLaunchHoldNothing() async throws {
-        let store = try await openStore(scratchDatabase())
+    @Test(arguments: Backend.available) func leasesOnAnEndedLaunchHoldNothing(_ backend: Backend) async throws {
+        let store = try await openStore(try await scratchDatabase(backend))
         var launch = try await recordLaunch(store)
         launch.state = .ready
         let ready = try #require(try await store.update(launch))

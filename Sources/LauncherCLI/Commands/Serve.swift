@@ -18,6 +18,8 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
             file made on the first start ($XDG_CONFIG_HOME/runpod-launcher/service-token, mode 0600). RunPod settings \
             come as for every command (RUNPOD_API_KEY, RUNPOD_API_BASE_URL, RUNPOD_LAUNCHER_PROXY_URL, \
             RUNPOD_NETWORK_VOLUME_ID, profiles.toml). The API's OpenAPI document is served at /v1/openapi.json.
+
+            Several replicas: start each with the same --database postgres://USER@HOST:PORT/DATABASE (or             $RUNPOD_LAUNCHER_DATABASE; the password from the URL or $PGPASSWORD). Every replica answers the API; the             one holding the database's leader lock reconciles, and another takes over within seconds when it dies.
             """)
 
     @OptionGroup var global: Flags.Global
@@ -28,7 +30,10 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
     @Option(help: ArgumentHelp("Port to listen on (0 picks a free one).", valueName: "PORT"))
     var port = 8780
 
-    @Option(help: ArgumentHelp("Where state lives: sqlite:PATH (default $XDG_STATE_HOME/runpod-launcher/service.sqlite).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp(
+            "Where state lives: sqlite:PATH (default $XDG_STATE_HOME/runpod-launcher/service.sqlite) or postgres://USER@HOST:PORT/DATABASE "
+                + "for several replicas (default $RUNPOD_LAUNCHER_DATABASE).", valueName: "URL"))
     var database: String?
 
     @Option(name: .customLong("token-file"), help: ArgumentHelp("Read the service token from FILE.", valueName: "FILE"))
@@ -58,9 +63,14 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
 
         let location: DatabaseLocation
         do {
-            location = try database.map { try DatabaseLocation(parsing: $0) } ?? .standard(environment: environment)
+            location = try DatabaseLocation.resolve(database, environment: environment)
         } catch let error as DatabaseLocationError {
             throw CLIError.usage(error.description)
+        }
+        if case .postgres = location, terminateOnExit {
+            throw CLIError.usage(
+                "--terminate-on-exit cannot be used with a PostgreSQL database: with several replicas, one stopping must not end "
+                    + "the pods the others serve. Delete the launches (DELETE /v1/pods/{id}) or the pools instead.")
         }
         let (token, created): (ServiceToken, Bool)
         do {
@@ -83,14 +93,19 @@ struct ServeCommand: AsyncParsableCommand, HandlesOwnSignals {
         var configuration = LauncherConfiguration(proxyURLTemplate: settings.proxyURLTemplate)
         configuration.credentialSource = credential.source
         let launcher = RunPodLauncher(client: client, configuration: configuration, ledger: nil, logger: logger)
-        let store = try await LaunchStore.open(location, logger: logger, render: { String(buffer: LaunchView.encode($0, now: Date())) })
+        let store: LaunchStore
+        do {
+            store = try await LaunchStore.open(location, logger: logger, render: { String(buffer: LaunchView.encode($0, now: Date())) })
+        } catch let error as StoreError {
+            throw CLIError.usage(error.description)
+        }
         let host = self.host
         var options = PodService.Options(
             host: host, port: port, reconciler: ReconcilerSettings(tick: .milliseconds(Int64(tick * 1000))), terminateOnExit: terminateOnExit)
         options.pools = pools
         let service = PodService(
             store: store, launcher: launcher, intake: LaunchIntake(profiles: profiles, environment: environment), token: token, metrics: metrics,
-            options: options, logger: logger,
+            options: options, leadership: .forDatabase(location, logger: logger), logger: logger,
             onListening: { port in
                 console.err("runpod-launcher serve: listening on http://\(host):\(port) (database \(location))")
                 console.err(

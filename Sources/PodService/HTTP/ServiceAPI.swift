@@ -17,12 +17,15 @@ public struct ServiceContext: Sendable {
     public var draining: Draining
     /// Pools' waiting lease requests, draining pods and last decisions.
     public var pools: PoolRuntime
+    /// Whether this replica drives RunPod (`/healthz`, `/metrics`).
+    public var leadership: Leadership
     public var now: @Sendable () -> Date
 
     public init(
         store: LaunchStore, intake: LaunchIntake, token: ServiceToken, metrics: ServiceMetrics, draining: Draining = Draining(),
-        pools: PoolRuntime = PoolRuntime(), now: @escaping @Sendable () -> Date = { Date() }
+        pools: PoolRuntime = PoolRuntime(), leadership: Leadership = .sole, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.leadership = leadership
         self.store = store
         self.intake = intake
         self.token = token
@@ -52,8 +55,9 @@ public enum ServiceAPI {
     public static func router(_ service: ServiceContext) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware(draining: service.draining))
-        router.get("healthz") { _, _ in try json(HealthBody(version: LauncherVersion.current)) }
+        router.get("healthz") { _, _ in try json(HealthBody(leader: service.leadership.isLeader, version: LauncherVersion.current)) }
         router.get("metrics") { _, _ in
+            service.metrics.leader(service.leadership.isLeader)
             service.metrics.launches(try await service.store.countsByState())
             var pools: [(name: String, status: PoolRuntime.Status, pods: Int)] = []
             for pool in try await service.store.pools() {
@@ -243,7 +247,7 @@ public enum ServiceAPI {
 
     struct HealthBody: Encodable {
         var status = "ok"
-        var leader = true
+        var leader: Bool
         var version: LauncherVersion
     }
 

@@ -10,6 +10,7 @@ public final class ServiceMetrics: Sendable {
     private let tickDuration: DurationHistogram
     private let costPerHour: Gauge
     private let launches: [LaunchState: Gauge]
+    private let leading: Gauge
     private let calls = Mutex<[String: (calls: Counter, errors: Counter)]>([:])
 
     public init() {
@@ -25,7 +26,12 @@ public final class ServiceMetrics: Sendable {
                 name: "runpod_launcher_launches", labels: [("state", state.rawValue)], help: "Launches recorded, by state.")
         }
         self.launches = launches
+        leading = registry.makeGauge(
+            name: "runpod_launcher_leader", help: "1 while this replica is the leader (runs the reconciler and the autoscaler), else 0.")
     }
+
+    /// Sets whether this replica leads (at scrape time).
+    public func leader(_ isLeader: Bool) { leading.set(to: isLeader ? 1 : 0) }
 
     func reconciled(duration: Duration) { tickDuration.record(duration) }
 

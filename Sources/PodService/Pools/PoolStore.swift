@@ -71,7 +71,7 @@ extension LaunchStore {
             try await db.raw("DELETE FROM pool_demand WHERE pool = \(bind: name)").run()
             return ((), nil)
         }
-        changes.publish(0)
+        await wake()
     }
 
     private static func pool(_ row: any SQLRow) throws -> StoredPool {
@@ -165,7 +165,7 @@ extension LaunchStore {
             }
             return (lease, nil)
         }
-        changes.publish(0)  // A slot is free: waiting lease requests look again.
+        await wake()  // A slot is free: waiting lease requests look again, on every replica.
         return lease
     }
 

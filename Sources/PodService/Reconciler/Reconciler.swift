@@ -76,6 +76,8 @@ public final class Reconciler: Sendable {
     let crashHook: (@Sendable (CrashPoint, String) async -> Void)?
     /// Scales the pools after each pass (nil: no pools).
     let autoscaler: Autoscaler?
+    /// Only the leader ticks, and it checks again before each create or terminate is sent.
+    let leadership: Leadership
 
     private struct State {
         var inFlight: [String: Task<Void, Never>] = [:]
@@ -96,8 +98,10 @@ public final class Reconciler: Sendable {
     public init(
         store: LaunchStore, launcher: RunPodLauncher, settings: ReconcilerSettings = .init(), metrics: ServiceMetrics? = nil,
         logger: Logger = Logger(label: "runpod.service.reconciler"), now: @escaping @Sendable () -> Date = { Date() },
-        crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil, pools: (intake: LaunchIntake, runtime: PoolRuntime)? = nil
+        crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil, pools: (intake: LaunchIntake, runtime: PoolRuntime)? = nil,
+        leadership: Leadership = .sole
     ) {
+        self.leadership = leadership
         self.store = store
         self.launcher = launcher
         self.settings = settings
@@ -143,8 +147,10 @@ public final class Reconciler: Sendable {
         for task in state.withLock({ Array($0.inFlight.values) }) { task.cancel() }
     }
 
-    /// One pass over every live launch. Never throws: a failing database or RunPod is logged and tried next tick.
+    /// One pass over every live launch, when this replica leads. Never throws: a failing database or RunPod is
+    /// logged and tried next tick.
     public func tick() async {
+        guard leadership.isLeader else { return }
         let started = ContinuousClock.now
         defer { metrics?.reconciled(duration: ContinuousClock.now - started) }
         do {
@@ -264,6 +270,11 @@ public final class Reconciler: Sendable {
         spec.env[ServiceStamp.key] = store.installationID
         var options = LaunchOptions(timeout: .seconds(plan.timeoutSeconds), networkVolumeIDs: plan.networkVolumeIDs)
         options.launchIDs = [launch.id]
+        guard leadership.isLeader else {
+            // Leadership went between the compare-and-set and the send: the leader sends it.
+            await sendAgain(launch)
+            return
+        }
         do {
             let pods = try await launcher.createPods(spec, count: 1, options: options)
             await crashHook?(.afterCreateAnswered, launch.id)
@@ -398,6 +409,7 @@ public final class Reconciler: Sendable {
         let ids = Array(Set(pods.map(\.id) + (launch.podID.map { [$0] } ?? []))).sorted()
         spawn(launch.id) {
             await self.crashHook?(.beforeTerminate, launch.id)
+            guard self.leadership.isLeader else { return }
             if !ids.isEmpty {
                 let results = await self.launcher.terminate(podIDs: ids, reason: "launch \(launch.id) ended")
                 let failed = results.filter { !$0.isGone }
@@ -434,6 +446,7 @@ public final class Reconciler: Sendable {
             guard !isBusy(key) else { continue }
             logger.notice("terminating a pod of this service that no launch wants", metadata: ["pod.id": "\(pod.id)", "launch.id": "\(launchID)"])
             spawn(key) {
+                guard self.leadership.isLeader else { return }
                 _ = await self.launcher.terminate(podIDs: [pod.id], reason: "orphan of launch \(launchID)")
             }
         }

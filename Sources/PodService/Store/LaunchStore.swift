@@ -3,7 +3,6 @@ import Logging
 import NIOCore
 import PodLauncher
 import SQLKit
-import SQLiteKit
 
 /// The service's durable state: launches, their events, idempotency keys and the installation's identity, in a real
 /// database. Every query is written once, in SQL that SQLite and PostgreSQL both take (sql-kit renders the binds for
@@ -20,12 +19,11 @@ public final class LaunchStore: Sendable {
     public let changes = ChangeFeed()
     /// Renders a launch as its API JSON, stored with each event (what SSE sends).
     let render: @Sendable (Launch) -> String
-    let writer: any SQLDatabase
-    let reader: any SQLDatabase
-    private let connections: [SQLiteConnection]
-    /// The directory of a throw-away database, removed on close.
-    private let scratch: URL?
+    /// The database's connections: SQLite's or PostgreSQL's, the only part that differs.
+    let connections: any StoreConnections
+    var reader: any SQLDatabase { connections.reader }
     private let lock = SerialLock()
+    private let hearing: Task<Void, Never>?
     let clock: @Sendable () -> Date
 
     /// Opens (creating it if needed) the database at `location`, runs the migrations and loads the installation ID.
@@ -33,64 +31,48 @@ public final class LaunchStore: Sendable {
         _ location: DatabaseLocation, logger: Logger = Logger(label: "runpod.service.store"), now: @escaping @Sendable () -> Date = { Date() },
         render: @escaping @Sendable (Launch) -> String
     ) async throws -> LaunchStore {
-        let storage: SQLiteConnection.Storage
-        var scratch: URL?
-        switch location {
-        case .sqlite(let path):
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            storage = .file(path: path)
-        case .sqliteMemory:
-            // A throw-away file rather than SQLite's shared in-memory cache, whose table locks ignore the busy timeout:
-            // the reader would fail while the writer holds a transaction. Removed on close.
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runpod-launcher-\(PodIdentity.randomHex(16))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            scratch = directory
-            storage = .file(path: directory.appendingPathComponent("service.sqlite").path)
-        }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .info)  // Never log queries: binds carry names and env values.
-        let writerConnection = try await SQLiteConnection.open(storage: storage, logger: quiet)
-        let readerConnection = try await SQLiteConnection.open(storage: storage, logger: quiet)
-        let writer = writerConnection.sql(queryLogLevel: nil)
-        let reader = readerConnection.sql(queryLogLevel: nil)
+        let connections: any StoreConnections
+        switch location {
+        case .sqlite, .sqliteMemory: connections = try await SQLiteConnections.open(location, logger: quiet)
+        case .postgres(let postgres): connections = try await PostgresConnections.open(postgres, logger: quiet)
+        }
         do {
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
-                try await writer.raw(SQLQueryString(pragma)).run()
-            }
-            try await reader.raw("PRAGMA busy_timeout=5000").run()
-            try await StoreMigrations.run(on: writer, logger: quiet)
-            let installationID = try await Self.loadInstallationID(writer)
-            return LaunchStore(
-                installationID: installationID, writer: writer, reader: reader, connections: [writerConnection, readerConnection], scratch: scratch,
-                now: now, render: render)
+            try await StoreMigrations.run(on: connections, logger: quiet)
+            let installationID = try await connections.writeTransaction(wake: { _ in nil }) { db in try await Self.loadInstallationID(db) }
+            return LaunchStore(installationID: installationID, connections: connections, now: now, render: render)
         } catch {
-            try? await writerConnection.close()
-            try? await readerConnection.close()
+            await connections.close()
             throw error
         }
     }
 
     private init(
-        installationID: String, writer: any SQLDatabase, reader: any SQLDatabase, connections: [SQLiteConnection], scratch: URL?,
-        now: @escaping @Sendable () -> Date, render: @escaping @Sendable (Launch) -> String
+        installationID: String, connections: any StoreConnections, now: @escaping @Sendable () -> Date, render: @escaping @Sendable (Launch) -> String
     ) {
         self.installationID = installationID
-        self.writer = writer
-        self.reader = reader
         self.connections = connections
-        self.scratch = scratch
         self.clock = now
         self.render = render
+        // Other replicas' commits wake this one's long-polls and streams.
+        let changes = self.changes
+        hearing = connections.announcements.map { announcements in
+            Task { for await eventID in announcements { changes.publish(eventID) } }
+        }
     }
 
     /// Closes the connections (after the last write).
     public func close() async {
         changes.finish()
-        _ = try? await lock.run {
-            for connection in self.connections { try? await connection.close() }
-        }
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        _ = try? await lock.run { await self.connections.close() }
+        hearing?.cancel()
+    }
+
+    /// Tells waiters here and on the other replicas to look again (a slot was freed, a pool went).
+    func wake() async {
+        changes.publish(0)
+        await connections.announce(0)
     }
 
     private static func loadInstallationID(_ db: any SQLDatabase) async throws -> String {
@@ -99,23 +81,16 @@ public final class LaunchStore: Sendable {
         }
         let id = PodIdentity.randomHex(16)
         try await db.raw("INSERT INTO meta (key, value) VALUES ('installation_id', \(bind: id))").run()
-        return id
+        return id  // Two replicas starting at once: the write lock makes the second read the first's.
     }
 
     // MARK: Transactions
 
-    /// Runs `body` in one transaction on the writer; events it reports are announced after the commit.
+    /// Runs `body` in one write transaction (one at a time, across replicas); the event it reports is announced after
+    /// the commit, here and to the other replicas.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> (T, Int64?)) async throws -> T {
-        let (value, eventID) = try await lock.run { () -> (T, Int64?) in
-            try await self.writer.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(self.writer)
-                try await self.writer.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await self.writer.raw("ROLLBACK").run()
-                throw error
-            }
+        let (value, eventID) = try await lock.run {
+            try await self.connections.writeTransaction(wake: { $0.1 }, body)
         }
         if let eventID { changes.publish(eventID) }
         return value

@@ -50,25 +50,30 @@ enum StoreMigrations {
     /// The newest schema version this build knows.
     static var latest: Int { steps.last?.version ?? 0 }
 
-    static func run(on db: any SQLDatabase, logger: Logger) async throws {
-        try await db.raw("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").run()
-        let current = try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
-        guard current <= latest else {
-            throw StoreError(
-                "the database's schema is version \(current), newer than this runpod-launcher knows (\(latest)): run the newer version, "
-                    + "or point --database at another file")
+    /// Runs the steps the database lacks, each in its own write transaction that first reads the version again: two
+    /// replicas starting at once take turns, and the second finds the work done.
+    static func run(on connections: any StoreConnections, logger: Logger) async throws {
+        try await connections.writeTransaction(wake: { _ in nil }) { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").run()
         }
-        for step in steps where step.version > current {
-            try await db.raw("BEGIN IMMEDIATE").run()
-            do {
+        for step in steps {
+            let ran = try await connections.writeTransaction(wake: { _ in nil }) { db -> Bool in
+                let current = try await currentVersion(db)
+                guard current <= latest else {
+                    throw StoreError(
+                        "the database's schema is version \(current), newer than this runpod-launcher knows (\(latest)): run the newer "
+                            + "version, or point --database at another database")
+                }
+                guard step.version > current else { return false }
                 for statement in step.statements { try await db.raw(SQLQueryString(statement)).run() }
                 try await db.raw("INSERT INTO schema_version (version) VALUES (\(bind: step.version))").run()
-                try await db.raw("COMMIT").run()
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+                return true
             }
-            logger.info("database schema migrated", metadata: ["version": "\(step.version)"])
+            if ran { logger.info("database schema migrated", metadata: ["version": "\(step.version)"]) }
         }
+    }
+
+    static func currentVersion(_ db: any SQLDatabase) async throws -> Int {
+        try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
     }
 }

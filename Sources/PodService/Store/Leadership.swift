@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import PostgresKit
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Which replica drives RunPod. Every replica answers the API from the database; only the leader runs the reconciler
+/// and the autoscaler. Leadership is a lock the database's own machinery releases when its holder dies, so no
+/// home-made consensus decides it:
+/// - PostgreSQL: a session advisory lock on a dedicated connection. PostgreSQL drops it when that connection ends
+///   (the process died, or the network went); the leader checks its connection every `interval` and stops leading
+///   the moment the check fails, and the followers try to take the lock every `interval`.
+/// - A SQLite file: an exclusive `flock` on `FILE.leader`, which the kernel drops when the process dies: a second
+///   `serve` on the same file waits as a follower instead of reconciling beside the first.
+/// - A throw-away database: always the leader.
+public final class Leadership: Sendable {
+    enum Kind: Sendable {
+        case always
+        case fileLock(path: String)
+        case postgres(PostgresLocation)
+    }
+
+    /// How often followers try for the lock and the leader checks that it still holds it.
+    public let interval: Duration
+    let kind: Kind
+    private let logger: Logger
+    private let leading: Atomic<Bool>
+
+    init(kind: Kind, interval: Duration = .seconds(1), logger: Logger) {
+        self.kind = kind
+        self.interval = interval
+        self.logger = logger
+        if case .always = kind { leading = Atomic(true) } else { leading = Atomic(false) }
+    }
+
+    /// The right kind for a database: a lock on the file, an advisory lock on PostgreSQL, or none.
+    public static func forDatabase(_ location: DatabaseLocation, interval: Duration = .seconds(1), logger: Logger) -> Leadership {
+        switch location {
+        case .sqliteMemory: Leadership(kind: .always, logger: logger)
+        case .sqlite(let path): Leadership(kind: .fileLock(path: path + ".leader"), interval: interval, logger: logger)
+        case .postgres(let postgres): Leadership(kind: .postgres(postgres), interval: interval, logger: logger)
+        }
+    }
+
+    /// Always the leader (a single process on a database nobody else opens: tests, the demo).
+    public static let sole = Leadership(kind: .always, logger: Logger(label: "runpod.service.leader"))
+
+    /// Whether this replica leads now. Checked before every tick and before each create or terminate is sent.
+    public var isLeader: Bool { leading.load(ordering: .acquiring) }
+
+    /// Holds or seeks leadership until cancelled; on return this replica no longer leads (its lock is released),
+    /// unless it always leads.
+    public func run() async {
+        switch kind {
+        case .always:
+            await waitUntilCancelled()
+            return  // Always leads (`sole` is shared by every service in a test process).
+        case .fileLock(let path):
+            await holdFileLock(path)
+        case .postgres(let location):
+            await holdAdvisoryLock(location)
+        }
+        set(false)
+    }
+
+    private func set(_ value: Bool) {
+        let was = leading.exchange(value, ordering: .acquiringAndReleasing)
+        guard was != value else { return }
+        if value {
+            logger.notice("this replica is now the leader: it reconciles and scales")
+        } else {
+            logger.warning("this replica is no longer the leader: it stops reconciling and scaling, and serves the API only")
+        }
+    }
+
+    private func waitUntilCancelled() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    // MARK: A SQLite file
+
+    private func holdFileLock(_ path: String) async {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            logger.error("cannot open the leader lock file; this replica will not reconcile", metadata: ["path": "\(path)", "errno": "\(errno)"])
+            await waitUntilCancelled()
+            return
+        }
+        defer { close(fd) }  // Releases the lock.
+        var warned = false
+        while !Task.isCancelled {
+            if !isLeader {
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                    set(true)
+                } else if !warned {
+                    warned = true
+                    logger.notice("another runpod-launcher serve holds this database; following until it stops", metadata: ["lock": "\(path)"])
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    // MARK: PostgreSQL
+
+    /// The session advisory lock that makes a replica the leader ("rpl-ld").
+    static let leaderLockKey: Int64 = 0x72_70_6c_2d_6c_64
+
+    private func holdAdvisoryLock(_ location: PostgresLocation) async {
+        while !Task.isCancelled {
+            var connection: PostgresConnection?
+            do {
+                let configuration = try PostgresConnections.connectionConfiguration(location)
+                let opened = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+                connection = opened
+                let db = opened.sql(queryLogLevel: nil)
+                while !Task.isCancelled {
+                    try await check(db, closing: opened)
+                    try await Task.sleep(for: interval)
+                }
+            } catch {
+                if !Task.isCancelled {
+                    if isLeader {
+                        logger.error(
+                            "lost the database connection that holds leadership", metadata: ["error": "\(PostgresConnections.describe(error))"])
+                    }
+                }
+            }
+            set(false)  // At once: another replica may hold the lock from now on.
+            if let connection { try? await connection.close() }
+            if !Task.isCancelled { try? await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One round: the leader checks its session is alive; a follower tries for the lock. A connection to a host
+    /// that vanished never answers, so it is closed after twice the interval, which fails the query.
+    private func check(_ db: any SQLDatabase, closing connection: PostgresConnection) async throws {
+        let watchdog = Task { [limit = interval * 2] in
+            try await Task.sleep(for: limit)
+            try? await connection.close()
+        }
+        defer { watchdog.cancel() }
+        if isLeader {
+            // Still connected means still holding: PostgreSQL releases the lock only with the session.
+            _ = try await db.raw("SELECT 1 AS alive").first()
+        } else {
+            let row = try await db.raw("SELECT pg_try_advisory_lock(\(bind: Self.leaderLockKey)) AS held").first()
+            if try row?.decode(column: "held", as: Bool.self) == true { set(true) }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import PodLauncher
+import RunPodAPI
+import RunPodEmulator
+import TestSupport
+import Testing
+
+@testable import PodService
+
+/// Several replicas on one database: one leader at a time by the database's own lock, failover when it goes,
+/// migrations safe to run at once, and every replica hearing every commit.
+@Suite struct ReplicaTests {
+    /// Waits (polling, bounded so a failure never hangs) until `condition` holds.
+    private func within(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    private static var postgres: [Backend] { Backend.available.filter { $0 == .postgres } }
+
+    @Test(arguments: Backend.available) func twoReplicasStartingAtOnceMigrateOnceAndShareOneInstallation(_ backend: Backend) async throws {
+        let database = try await scratchDatabase(backend)
+        async let a = openStore(database)
+        async let b = openStore(database)
+        let (first, second) = try await (a, b)
+        #expect(first.installationID == second.installationID)
+        #expect(try await first.schemaVersion() == StoreMigrations.latest)
+        await first.close()
+        await second.close()
+    }
+
+    @Test(arguments: Backend.available) func exactlyOneReplicaLeadsAndAnotherTakesOverWhenItGoes(_ backend: Backend) async throws {
+        let database = try await scratchDatabase(backend)
+        if case .sqlite(let path) = database {  // The lock file sits beside the database file.
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        let logger = Logger(label: "test.leader")
+        let replicas = (0..<3).map { _ in Leadership.forDatabase(database, interval: .milliseconds(50), logger: logger) }
+        let running = replicas.map { leadership in Task { await leadership.run() } }
+        #expect(await within(10) { replicas.filter(\.isLeader).count == 1 })
+        try? await Task.sleep(for: .milliseconds(300))  // Several rounds: still exactly one.
+        #expect(replicas.filter(\.isLeader).count == 1)
+
+        // The leader goes (its lock goes with its connection or file descriptor): one of the others leads.
+        let leader = try #require(replicas.firstIndex { $0.isLeader })
+        running[leader].cancel()
+        await running[leader].value
+        #expect(!replicas[leader].isLeader)
+        #expect(await within(10) { replicas.enumerated().filter { $0.offset != leader && $0.element.isLeader }.count == 1 })
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        #expect(replicas.allSatisfy { !$0.isLeader })
+    }
+
+    @Test(arguments: postgres) func aCommitOnOneReplicaWakesTheOthersStreams(_ backend: Backend) async throws {
+        let database = try await scratchDatabase(backend)
+        let writer = try await openStore(database)
+        let other = try await openStore(database)
+        var wakes = other.changes.subscribe().makeAsyncIterator()
+        try? await Task.sleep(for: .milliseconds(300))  // The other replica's LISTEN is in place.
+        let launch = try await recordLaunch(writer)
+        let heard = await wakes.next()
+        #expect(heard != nil)
+        #expect(try await other.events(after: 0).map(\.launchID) == [launch.id])
+        await writer.close()
+        await other.close()
+    }
+
+    /// Two services on one PostgreSQL database: launches posted on the follower are created by the leader alone; the
+    /// leader dies mid-work (its steps never finish, its lock goes); the follower takes over and every launch ends
+    /// ready with exactly one pod.
+    @Test(arguments: postgres) func theFollowerFinishesWhatTheLeaderStartedWithOnePodPerLaunch(_ backend: Backend) async throws {
+        try await withEmulator { emulator in
+            let launcher = emulatorLauncher(emulator, ledger: nil)
+            let database = try await scratchDatabase(backend)
+            let logger = Logger(label: "test.replicas")
+            let leaderStore = try await openStore(database)
+            let followerStore = try await openStore(database)
+            let leaderLock = Leadership.forDatabase(database, interval: .milliseconds(50), logger: logger)
+            let leaderHolding = Task { await leaderLock.run() }
+            #expect(await within(10) { leaderLock.isLeader })
+            let followerLock = Leadership.forDatabase(database, interval: .milliseconds(50), logger: logger)
+            let followerHolding = Task { await followerLock.run() }
+            let crash = Crash(at: .afterCreateAnswered)
+            let leader = Reconciler(store: leaderStore, launcher: launcher, crashHook: crash.hook, leadership: leaderLock)
+            let follower = Reconciler(store: followerStore, launcher: launcher, leadership: followerLock)
+
+            var launches: [Launch] = []
+            for _ in 0..<4 { launches.append(try await recordLaunch(followerStore)) }
+            await follower.tick()  // Not the leader: does nothing.
+            #expect(try await followerStore.liveLaunches().allSatisfy { $0.state == .pending })
+            #expect(
+                await within(20) {
+                    await leader.tick()
+                    return crash.happened
+                })
+            // The leader dies: its lock goes with its connection.
+            leader.abandon()
+            leaderHolding.cancel()
+            await leaderHolding.value
+            await leaderStore.close()
+            #expect(await within(10) { followerLock.isLeader })
+            let ids = Set(launches.map(\.id))
+            #expect(
+                try await reconcile(follower) {
+                    try await followerStore.liveLaunches().filter { ids.contains($0.id) }.allSatisfy { $0.state == .ready }
+                })
+            for _ in 0..<3 {
+                await follower.tick()
+                await follower.drain()
+            }
+            let alive = try await stampedAlive(launcher)
+            #expect(Set(alive.keys) == ids)
+            #expect(alive.values.allSatisfy { $0.count == 1 })
+            for launch in launches {
+                #expect(try await followerStore.launch(id: launch.id)?.podID == alive[launch.id]?.first)
+            }
+            followerHolding.cancel()
+            await followerHolding.value
+            await followerStore.close()
+        }
+    }
+}
