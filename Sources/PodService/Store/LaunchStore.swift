@@ -40,7 +40,7 @@ public final class LaunchStore: Sendable {
         }
         do {
             try await StoreMigrations.run(on: connections, logger: quiet)
-            let installationID = try await connections.writeTransaction(wake: { _ in nil }) { db in try await Self.loadInstallationID(db) }
+            let installationID = try await connections.writeTransaction { db in try await Self.loadInstallationID(db) }
             return LaunchStore(installationID: installationID, connections: connections, now: now, render: render)
         } catch {
             await connections.close()

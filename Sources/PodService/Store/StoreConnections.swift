@@ -22,6 +22,13 @@ protocol StoreConnections: Sendable {
     func close() async
 }
 
+extension StoreConnections {
+    /// A write transaction that wakes nobody (migrations, the installation ID).
+    func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writeTransaction(wake: { _ in nil }, body)
+    }
+}
+
 /// SQLite: one writer connection (`BEGIN IMMEDIATE`, so a second process on the same file waits its turn) and one
 /// reader; WAL lets the reader see the last commit while the writer works.
 final class SQLiteConnections: StoreConnections {

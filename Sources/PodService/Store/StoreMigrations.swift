@@ -53,11 +53,11 @@ enum StoreMigrations {
     /// Runs the steps the database lacks, each in its own write transaction that first reads the version again: two
     /// replicas starting at once take turns, and the second finds the work done.
     static func run(on connections: any StoreConnections, logger: Logger) async throws {
-        try await connections.writeTransaction(wake: { _ in nil }) { db in
+        try await connections.writeTransaction { db in
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").run()
         }
         for step in steps {
-            let ran = try await connections.writeTransaction(wake: { _ in nil }) { db -> Bool in
+            let ran = try await connections.writeTransaction { db -> Bool in
                 let current = try await currentVersion(db)
                 guard current <= latest else {
                     throw StoreError(
