@@ -44,8 +44,10 @@ class Service:
     (`kill9`), stopped (`sigterm`) and started again on the same database. Everything it writes to stdout and
     stderr, across all its runs, is kept in `output_path` (to check that no secret ever shows up there)."""
 
-    def __init__(self, emulator, workdir, *, token, tick=1.0, binary=None, extra_env=None):
+    def __init__(self, emulator, workdir, *, token, tick=1.0, binary=None, extra_env=None, database_url=None):
         self.emulator = emulator
+        # A database URL shared with other replicas (postgres://…), or None for this service's own SQLite file.
+        self.database_url = database_url
         self.workdir = workdir
         self.token = token
         self.tick = tick
@@ -78,7 +80,8 @@ class Service:
         """Starts serve on a free port and waits for its `listening on URL` line; returns the base URL."""
         if not os.access(self.binary, os.X_OK):
             raise SystemExit(f"{self.binary} is missing: run `swift build` first")
-        args = [self.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--database", f"sqlite:{self.database}",
+        database = self.database_url or f"sqlite:{self.database}"
+        args = [self.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--database", database,
                 "--tick", f"{self.tick:g}", *extra_args]
         self.runs += 1
         with open(self.output_path, "a") as log:
