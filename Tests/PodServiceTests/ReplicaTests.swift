@@ -57,6 +57,34 @@ import Testing
         #expect(replicas.allSatisfy { !$0.isLeader })
     }
 
+    /// The leader's connection is cut (the server ends its session): it stops leading at once, before anyone could
+    /// take the lock, and leads again only after it holds the lock anew.
+    @Test(arguments: postgres) func aLeaderWhoseConnectionIsCutStopsLeadingAtOnce(_ backend: Backend) async throws {
+        let database = try await scratchDatabase(backend)
+        let leadership = Leadership.forDatabase(database, interval: .milliseconds(200), logger: Logger(label: "test.leader"))
+        let holding = Task { await leadership.run() }
+        #expect(await within(10) { leadership.isLeader })
+        let store = try await openStore(database)
+        try await store.reader.raw(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND objid::bigint = \(bind: Int64(UInt32(truncatingIfNeeded: Leadership.leaderLockKey)))
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """
+        ).run()
+        var stepped = false
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline && !stepped {
+            stepped = !leadership.isLeader
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(stepped, "the leader kept leading after its connection was cut")
+        #expect(await within(10) { leadership.isLeader })  // It reconnects and takes the free lock again.
+        holding.cancel()
+        await holding.value
+        await store.close()
+    }
+
     @Test(arguments: postgres) func aCommitOnOneReplicaWakesTheOthersStreams(_ backend: Backend) async throws {
         let database = try await scratchDatabase(backend)
         let writer = try await openStore(database)
@@ -79,16 +107,17 @@ import Testing
             let launcher = emulatorLauncher(emulator, ledger: nil)
             let database = try await scratchDatabase(backend)
             let logger = Logger(label: "test.replicas")
-            let leaderStore = try await openStore(database)
-            let followerStore = try await openStore(database)
+            let clock = TestNow()
+            let leaderStore = try await openStore(database, now: clock.now)
+            let followerStore = try await openStore(database, now: clock.now)
             let leaderLock = Leadership.forDatabase(database, interval: .milliseconds(50), logger: logger)
             let leaderHolding = Task { await leaderLock.run() }
             #expect(await within(10) { leaderLock.isLeader })
             let followerLock = Leadership.forDatabase(database, interval: .milliseconds(50), logger: logger)
             let followerHolding = Task { await followerLock.run() }
             let crash = Crash(at: .afterCreateAnswered)
-            let leader = Reconciler(store: leaderStore, launcher: launcher, crashHook: crash.hook, leadership: leaderLock)
-            let follower = Reconciler(store: followerStore, launcher: launcher, leadership: followerLock)
+            let leader = Reconciler(store: leaderStore, launcher: launcher, now: clock.now, crashHook: crash.hook, leadership: leaderLock)
+            let follower = Reconciler(store: followerStore, launcher: launcher, now: clock.now, leadership: followerLock)
 
             var launches: [Launch] = []
             for _ in 0..<4 { launches.append(try await recordLaunch(followerStore)) }
@@ -105,6 +134,8 @@ import Testing
             await leaderHolding.value
             await leaderStore.close()
             #expect(await within(10) { followerLock.isLeader })
+            // Creates the dead leader had sent wait out the settle time (a lost answer may still land), then go again.
+            clock.advance(ReconcilerSettings().createSettle + 1)
             let ids = Set(launches.map(\.id))
             #expect(
                 try await reconcile(follower) {

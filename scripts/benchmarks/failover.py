@@ -148,7 +148,7 @@ def main():
                 replicas.restart(leader)
             load.finish()
             # Delete the pool; every pod must go.
-            requests.delete(first + "/v1/pools/comfy", headers=headers, timeout=10)
+            requests.delete(replicas.services[0].base + "/v1/pools/comfy", headers=headers, timeout=10)
             deadline = time.time() + 120
             while time.time() < deadline and stamped_pods(emulator.state()):
                 time.sleep(0.5)

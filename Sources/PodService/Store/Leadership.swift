@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresKit
 import Synchronization
 
@@ -118,33 +119,26 @@ public final class Leadership: Sendable {
                 let configuration = try PostgresConnections.connectionConfiguration(location)
                 let opened = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
                 connection = opened
+                // The server ending the session (a restart, pg_terminate_backend) ends leadership at once.
+                opened.closeFuture.whenComplete { [self] _ in set(false) }
                 let db = opened.sql(queryLogLevel: nil)
-                while !Task.isCancelled {
-                    try await check(db, closing: opened)
+                while !Task.isCancelled && !opened.isClosed {
+                    try await answered(within: interval * 2) { try await self.check(db) }
                     try await Task.sleep(for: interval)
                 }
             } catch {
-                if !Task.isCancelled {
-                    if isLeader {
-                        logger.error(
-                            "lost the database connection that holds leadership", metadata: ["error": "\(PostgresConnections.describe(error))"])
-                    }
+                if !Task.isCancelled && isLeader {
+                    logger.error("lost the database connection that holds leadership", metadata: ["error": "\(PostgresConnections.describe(error))"])
                 }
             }
             set(false)  // At once: another replica may hold the lock from now on.
-            if let connection { try? await connection.close() }
+            if let connection { Task { try? await connection.close() } }  // Never waited for: a dead peer may not answer.
             if !Task.isCancelled { try? await Task.sleep(for: interval) }
         }
     }
 
-    /// One round: the leader checks its session is alive; a follower tries for the lock. A connection to a host
-    /// that vanished never answers, so it is closed after twice the interval, which fails the query.
-    private func check(_ db: any SQLDatabase, closing connection: PostgresConnection) async throws {
-        let watchdog = Task { [limit = interval * 2] in
-            try await Task.sleep(for: limit)
-            try? await connection.close()
-        }
-        defer { watchdog.cancel() }
+    /// One round: the leader checks its session is alive; a follower tries for the lock.
+    private func check(_ db: any SQLDatabase) async throws {
         if isLeader {
             // Still connected means still holding: PostgreSQL releases the lock only with the session.
             _ = try await db.raw("SELECT 1 AS alive").first()
@@ -153,4 +147,39 @@ public final class Leadership: Sendable {
             if try row?.decode(column: "held", as: Bool.self) == true { set(true) }
         }
     }
+
+    /// `body`'s result, or a `LeadershipTimeout` once `limit` passes, without waiting for `body` past that (a query on
+    /// a connection to a host that vanished may never return).
+    private func answered<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let pending = Pending<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.set(continuation)
+            let work = Task {
+                do { pending.finish(.success(try await body())) } catch { pending.finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                pending.finish(.failure(LeadershipTimeout()))
+                work.cancel()
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever comes first.
+private final class Pending<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
+
+    func finish(_ result: Result<T, any Error>) {
+        continuation.withLock { continuation in
+            continuation?.resume(with: result)
+            continuation = nil
+        }
+    }
+}
+
+struct LeadershipTimeout: Error, CustomStringConvertible {
+    var description: String { "the database did not answer in time" }
 }
