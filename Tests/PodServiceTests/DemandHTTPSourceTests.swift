@@ -134,6 +134,7 @@ struct DemandSourceFailureTests {
             try DemandSourceSpec(.httpJSON(url: "http://127.0.0.1:\(port)/api/queues/length", path: "n"), timeout: timeout),
             try DemandSourceSpec(.prometheus(url: "http://127.0.0.1:\(port)", query: "up"), timeout: timeout),
             try DemandSourceSpec(.redis(url: "redis://127.0.0.1:\(port)/0", queue: "celery"), timeout: timeout),
+            try DemandSourceSpec(.postgres(url: "postgres://reader@127.0.0.1:\(port)/jobs?sslmode=disable", query: "SELECT 1"), timeout: timeout),
         ]
     }
 
@@ -175,6 +176,10 @@ struct DemandSourceFailureTests {
         if let error = await failure(try DemandSourceSpec(.redis(url: "redis://:pw-CANARY-1@127.0.0.1:\(port)/0", queue: "q"))) {
             errors.append(error)
         }
+        if let error = await failure(try DemandSourceSpec(.postgres(url: "postgres://reader:pw-CANARY-1@127.0.0.1:\(port)/jobs", query: "SELECT 1")))
+        {
+            errors.append(error)
+        }
         let answers = [
             "/x": CannedAnswer(status: 401, body: "no"), "/y": CannedAnswer(body: #"{"n": "lots"}"#),
             "query:up": CannedAnswer(status: 400, body: #"{"status": "error", "error": "bad"}"#),
@@ -191,8 +196,12 @@ struct DemandSourceFailureTests {
         try await withSilentServer { port in
             let spec = try DemandSourceSpec(.redis(url: "redis://:pw-CANARY-1@127.0.0.1:\(port)", queue: "q"), timeout: .milliseconds(200))
             if let error = await failure(spec) { errors.append(error) }
+            let postgres = try DemandSourceSpec(
+                .postgres(url: "postgres://reader:pw-CANARY-1@127.0.0.1:\(port)/jobs?sslmode=disable", query: "SELECT 1"), timeout: .milliseconds(200)
+            )
+            if let error = await failure(postgres) { errors.append(error) }
         }
-        #expect(errors.count == 9)
+        #expect(errors.count == 11)
         for error in errors {
             for canary in canaries {
                 #expect(!error.description.contains(canary), "\(error)")

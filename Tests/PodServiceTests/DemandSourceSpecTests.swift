@@ -30,6 +30,14 @@ struct DemandSourceSpecTests {
             ),
             (#"{kind = "redis", url = "redis://:pw@broker:6379/1", queue = "render"}"#, .redis(url: "redis://:pw@broker:6379/1", queue: "render")),
             (#"{kind = "redis", url = "redis://broker"}"#, .redis(url: "redis://broker", queue: "celery")),
+            (
+                #"{kind = "postgres", url = "postgres://reader:pw@db:5432/app?sslmode=require", query = "SELECT count(*) FROM jobs WHERE state = 'queued'"}"#,
+                .postgres(url: "postgres://reader:pw@db:5432/app?sslmode=require", query: "SELECT count(*) FROM jobs WHERE state = 'queued'")
+            ),
+            (
+                #"{kind = "postgres", url = "postgresql://reader@db/app", query = "SELECT 1"}"#,
+                .postgres(url: "postgresql://reader@db/app", query: "SELECT 1")
+            ),
         ])
     func readsTOML(inline: String, expected: DemandSourceSpec.Source) throws {
         let read = try spec(toml: inline)
@@ -46,7 +54,10 @@ struct DemandSourceSpecTests {
     @Test(
         "a wrong source names the key that is wrong and what to write",
         arguments: [
-            (#"{url = "redis://b"}"#, "kind", "is missing; write kind = one of \"leases\", \"push\", \"http-json\", \"prometheus\", \"redis\""),
+            (
+                #"{url = "redis://b"}"#, "kind",
+                "is missing; write kind = one of \"leases\", \"push\", \"http-json\", \"prometheus\", \"redis\", \"postgres\""
+            ),
             (#"{kind = "rabbitmq"}"#, "kind", "'rabbitmq' is not a kind of source"),
             (#"{kind = 3}"#, "kind", "expected a string"),
             (#"{kind = "redis"}"#, "url", "is missing; write url = \"redis://:PASSWORD@broker:6379/0\""),
@@ -64,6 +75,27 @@ struct DemandSourceSpecTests {
             (#"{kind = "push", ttlSeconds = "1m"}"#, "ttlSeconds", "expected a number of seconds, got a string"),
             (#"{kind = "redis", url = "redis://b", timeoutSeconds = 600}"#, "timeoutSeconds", "at most 60 seconds"),
             (#"{kind = "redis", url = "redis://b", timeoutSeconds = -1}"#, "timeoutSeconds", "must be a positive number of seconds"),
+            (#"{kind = "postgres", query = "SELECT 1"}"#, "url", "is missing; write url = \"postgres://USER:PASSWORD@db:5432/jobs\""),
+            (
+                #"{kind = "postgres", url = "postgres://u@db/app"}"#, "query",
+                "is missing; write query = \"SELECT count(*) FROM jobs WHERE state = 'queued'\""
+            ),
+            (#"{kind = "postgres", url = "postgres://u@db/app", query = " "}"#, "query", "is empty"),
+            (
+                #"{kind = "postgres", url = "mysql://u@db/app", query = "SELECT 1"}"#, "url",
+                "must start with postgres:// or postgresql://, not mysql://"
+            ),
+            (
+                #"{kind = "postgres", url = "postgres://:pw@db/app", query = "SELECT 1"}"#, "url",
+                "names no user: write postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            ),
+            (#"{kind = "postgres", url = "postgres://u:pw@db", query = "SELECT 1"}"#, "url", "\"postgres://u:***@db\" names no database"),
+            (
+                #"{kind = "postgres", url = "postgres://u@db/app?sslmode=verify-full", query = "SELECT 1"}"#, "url",
+                "sslmode=verify-full is not one of"
+            ),
+            (#"{kind = "postgres", url = "postgres://u@db/app?password=x", query = "SELECT 1"}"#, "url", "the URL option \"password\" is not known"),
+            (#"{kind = "postgres", url = "postgres://u@db/app", query = "SELECT 1", queue = "q"}"#, "queue", "is not a key of a postgres source"),
         ])
     func namesWhatIsWrong(inline: String, key: String, message: String) {
         let error = #expect(throws: DemandSourceError.self) { try spec(toml: inline) }
@@ -80,6 +112,8 @@ struct DemandSourceSpecTests {
             try DemandSourceSpec(.httpJSON(url: "https://u:p@flower/api/queues/length", path: "$.active_queues[0].messages"), timeout: .seconds(2)),
             try DemandSourceSpec(.prometheus(url: "http://prom:9090", query: "sum(rate(x[1m])) + 1"), timeout: .milliseconds(1500)),
             try DemandSourceSpec(.redis(url: "redis://:secret@broker:6379/2", queue: "render")),
+            try DemandSourceSpec(
+                .postgres(url: "postgres://reader:s%40cret@db:5433/app?sslmode=disable", query: "SELECT sum(n) FROM jobs"), timeout: .seconds(3)),
         ]
         for spec in specs {
             let data = try JSONEncoder().encode(spec)
@@ -89,6 +123,11 @@ struct DemandSourceSpecTests {
         encoder.outputFormatting = .sortedKeys
         let redis = try encoder.encode(specs[4])
         #expect(String(decoding: redis, as: UTF8.self) == #"{"kind":"redis","queue":"render","url":"redis:\/\/:secret@broker:6379\/2"}"#)
+        let postgres = String(decoding: try encoder.encode(specs[5]), as: UTF8.self)
+        #expect(
+            postgres
+                == #"{"kind":"postgres","query":"SELECT sum(n) FROM jobs","timeoutSeconds":3,"url":"postgres:\/\/reader:s%40cret@db:5433\/app?sslmode=disable"}"#
+        )
     }
 
     @Test("a wrong source in JSON fails decoding with the same message and the key in the coding path")
@@ -125,6 +164,24 @@ struct DemandSourceSpecTests {
         #expect(spec.redacted.source == .redis(url: "redis://user:***@broker:6379/3", queue: "celery"))
         let shown = String(decoding: try JSONEncoder().encode(spec.redacted), as: UTF8.self)
         #expect(!shown.contains("hunter2"))
+    }
+
+    @Test("a postgres spec's description, redacted copy and errors hide the password and keep the user name")
+    func postgresRedacted() throws {
+        let spec = try DemandSourceSpec(.postgres(url: "postgres://reader:hunter%402@db:5432/app?sslmode=require", query: "SELECT 1"))
+        #expect(spec.description == "postgres postgres://reader:***@db:5432/app?sslmode=require query SELECT 1")
+        #expect(spec.redacted.source == .postgres(url: "postgres://reader:***@db:5432/app?sslmode=require", query: "SELECT 1"))
+        let shown = String(decoding: try JSONEncoder().encode(spec.redacted), as: UTF8.self)
+        #expect(!shown.contains("hunter"))
+        let trusted = try DemandSourceSpec(.postgres(url: "postgres://reader@db/app", query: "SELECT 1"))
+        #expect(trusted.redacted == trusted)
+        let error = #expect(throws: DemandSourceError.self) {
+            try DemandSourceSpec(.postgres(url: "postgres://reader:hunter2@db/app?sslmode=maybe", query: "SELECT 1"))
+        }
+        #expect(error.map { !$0.description.contains("hunter2") } == true, "\(String(describing: error))")
+        #expect(
+            (try DemandSourceSpec(.postgres(url: "postgres://reader:hunter2@db/app", query: "SELECT 1")).makeSource()).map { "\($0)" }?.contains(
+                "hunter2") == false)
     }
 
     @Test(
@@ -205,6 +262,23 @@ struct DemandSourceSpecTests {
         #expect(Array(buffer.readableBytesView) == Array("*2\r\n$4\r\nLLEN\r\n$9\r\ncelery\u{06}\u{16}3\r\n".utf8))
     }
 
+    @Test("the OpenAPI document has one DemandSource schema per kind, with the keys that kind reads")
+    func openAPISchemas() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../Sources/PodService/Resources/openapi.json")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        let schemas = (document?["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let oneOf = try #require((schemas?["DemandSource"] as? [String: Any])?["oneOf"] as? [[String: Any]])
+        var keysByKind: [String: Set<String>] = [:]
+        for schema in oneOf {
+            let properties = try #require(schema["properties"] as? [String: Any])
+            let kind = try #require((properties["kind"] as? [String: Any])?["const"] as? String)
+            keysByKind[kind] = Set(properties.keys)
+        }
+        #expect(
+            keysByKind == Dictionary(uniqueKeysWithValues: DemandSourceSpec.Kind.allCases.map { ($0.rawValue, Set(DemandSourceSpec.keys(for: $0))) }))
+    }
+
     @Test("leases and push have no outside reader; the other kinds do")
     func factory() throws {
         #expect(DemandSourceSpec.leases.makeSource() == nil)
@@ -212,5 +286,6 @@ struct DemandSourceSpecTests {
         #expect(try DemandSourceSpec(.redis(url: "redis://b", queue: "q")).makeSource() is RedisQueueSource)
         #expect(try DemandSourceSpec(.prometheus(url: "http://p:9090", query: "up")).makeSource() is PrometheusSource)
         #expect(try DemandSourceSpec(.httpJSON(url: "http://f/x", path: "a")).makeSource() is HTTPJSONSource)
+        #expect(try DemandSourceSpec(.postgres(url: "postgres://u@db/app", query: "SELECT 1")).makeSource() is PostgresQuerySource)
     }
 }

@@ -253,6 +253,30 @@ import Testing
         }
     }
 
+    @Test func aPostgresSourceIsShownWithItsPasswordHiddenAndAReadThatFailsDegradesThePool() async throws {
+        let port = try await closedPort()
+        let url = "postgres://reader:pg-CANARY-3@127.0.0.1:\(port)/app?sslmode=disable"
+        try await withEmulator { emulator in
+            try await withService(emulator) { service in
+                let put = try await service.call(
+                    .PUT, "/v1/pools/jobs",
+                    body: #"{"max": 2, "source": {"kind": "postgres", "url": "\#(url)", "query": "SELECT count(*) FROM jobs", "timeoutSeconds": 1}}"#)
+                #expect(put.status == 201, "\(put.body)")
+                #expect(
+                    await eventually(timeout: .seconds(20)) {
+                        (try? await service.call(.GET, "/v1/pools/jobs"))?.json["degraded"] as? String != nil
+                    })
+                let shown = try await service.call(.GET, "/v1/pools/jobs")
+                let source = (shown.json["settings"] as? [String: Any])?["source"] as? [String: Any]
+                #expect(source?["url"] as? String == "postgres://reader:***@127.0.0.1:\(port)/app?sslmode=disable", "\(shown.body)")
+                #expect(source?["query"] as? String == "SELECT count(*) FROM jobs")
+                for body in [put.body, shown.body, try await service.call(.GET, "/v1/pools").body] {
+                    #expect(!body.contains("CANARY"), "\(body)")
+                }
+            }
+        }
+    }
+
     @Test func badPoolSettingsAreRefusedWithEveryError() async throws {
         try await withEmulator { emulator in
             try await withService(emulator) { service in

@@ -15,7 +15,8 @@ public protocol DemandSource: Sendable {
 extension DemandSourceSpec {
     /// The reader for this source, or nil for `leases` and `push`, whose demand the service counts itself.
     ///
-    /// HTTP sources share `httpClient`; each Redis read opens one connection on `eventLoopGroup` and closes it.
+    /// HTTP sources share `httpClient`; each Redis or PostgreSQL read opens one connection on `eventLoopGroup` and
+    /// closes it.
     public func makeSource(
         httpClient: HTTPClient = DemandSourceSpec.sharedHTTPClient,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -36,6 +37,9 @@ extension DemandSourceSpec {
         case .redis(let url, let queue):
             guard let endpoint = try? RedisEndpoint(url) else { return nil }
             return RedisQueueSource(endpoint: endpoint, queue: queue, timeout: timeout, group: eventLoopGroup, logger: logger)
+        case .postgres(let url, let query):
+            guard let location = try? PostgresQuerySource.location(url) else { return nil }
+            return PostgresQuerySource(location: location, query: query, timeout: timeout, group: eventLoopGroup, logger: logger)
         }
     }
 }

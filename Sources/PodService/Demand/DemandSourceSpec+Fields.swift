@@ -18,6 +18,7 @@ extension DemandSourceSpec {
         case .httpJSON: ["kind", "url", "path", "timeoutSeconds"]
         case .prometheus: ["kind", "url", "query", "timeoutSeconds"]
         case .redis: ["kind", "url", "queue", "timeoutSeconds"]
+        case .postgres: ["kind", "url", "query", "timeoutSeconds"]
         }
     }
 
@@ -57,6 +58,10 @@ extension DemandSourceSpec {
             let url = try reader.string("url", example: Self.redisExample)
             let queue = try reader.optionalString("queue") ?? Self.defaultQueue
             source = .redis(url: url, queue: queue)
+        case .postgres:
+            let url = try reader.string("url", example: Self.postgresExample)
+            let query = try reader.string("query", example: Self.postgresQueryExample)
+            source = .postgres(url: url, query: query)
         }
         try self.init(source, timeout: timeout)
     }
@@ -76,6 +81,9 @@ extension DemandSourceSpec {
         case .redis(let url, let queue):
             out["url"] = .string(url)
             out["queue"] = .string(queue)
+        case .postgres(let url, let query):
+            out["url"] = .string(url)
+            out["query"] = .string(query)
         }
         if readsOutside, timeout != Self.defaultTimeout { out["timeoutSeconds"] = Self.field(seconds: timeout) }
         return out

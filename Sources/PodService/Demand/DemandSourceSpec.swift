@@ -19,6 +19,8 @@ public struct DemandSourceSpec: Sendable, Hashable {
         case prometheus
         /// A Celery queue on a Redis broker.
         case redis
+        /// A SQL query on a PostgreSQL database (a job table).
+        case postgres
     }
 
     /// A source and its settings.
@@ -34,6 +36,10 @@ public struct DemandSourceSpec: Sendable, Hashable {
         case prometheus(url: String, query: String)
         /// `redis://[[user]:password@]host[:port][/db]`: the sum of `LLEN` over Celery's lists for `queue`.
         case redis(url: String, queue: String)
+        /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]`, then `query`, which must
+        /// return one row with one numeric column (`SELECT count(*) FROM jobs WHERE state = 'queued'`); NULL reads 0.
+        /// It runs in a READ ONLY transaction whose `statement_timeout` is the spec's timeout.
+        case postgres(url: String, query: String)
     }
 
     /// The source.
@@ -69,10 +75,11 @@ public struct DemandSourceSpec: Sendable, Hashable {
         case .httpJSON: .httpJSON
         case .prometheus: .prometheus
         case .redis: .redis
+        case .postgres: .postgres
         }
     }
 
-    /// Whether the backlog is read from outside the service (`http-json`, `prometheus`, `redis`).
+    /// Whether the backlog is read from outside the service (`http-json`, `prometheus`, `redis`, `postgres`).
     public var readsOutside: Bool { kind != .leases && kind != .push }
 
     /// The same spec with every password and token in its URL replaced by `***`, for `GET /v1/pools` and logs.
@@ -82,6 +89,8 @@ public struct DemandSourceSpec: Sendable, Hashable {
         case .httpJSON(let url, let path): DemandSourceSpec(checked: .httpJSON(url: SourceURL.redact(url), path: path), timeout: timeout)
         case .prometheus(let url, let query): DemandSourceSpec(checked: .prometheus(url: SourceURL.redact(url), query: query), timeout: timeout)
         case .redis(let url, let queue): DemandSourceSpec(checked: .redis(url: SourceURL.redact(url), queue: queue), timeout: timeout)
+        // Only the password: a PostgreSQL user name alone is not a secret (SourceURL.redact would hide it as a token).
+        case .postgres(let url, let query): DemandSourceSpec(checked: .postgres(url: PostgresLocation.redacting(url), query: query), timeout: timeout)
         }
     }
 
@@ -90,6 +99,8 @@ public struct DemandSourceSpec: Sendable, Hashable {
     static let httpExample = "http://flower:5555/api/queues/length"
     static let prometheusExample = "http://prometheus:9090"
     static let redisExample = "redis://:PASSWORD@broker:6379/0"
+    static let postgresExample = "postgres://USER:PASSWORD@db:5432/jobs"
+    static let postgresQueryExample = "SELECT count(*) FROM jobs WHERE state = 'queued'"
 
     private static func check(_ source: Source, timeout: Duration) throws(DemandSourceError) {
         guard timeout > .zero, timeout <= .seconds(60) else {
@@ -114,12 +125,17 @@ public struct DemandSourceSpec: Sendable, Hashable {
         case .redis(let url, let queue):
             _ = try RedisEndpoint(url)
             guard !queue.isEmpty else { throw .spec("queue", "is empty; write the Celery queue's name, as in queue = \"celery\".") }
+        case .postgres(let url, let query):
+            _ = try PostgresQuerySource.location(url)
+            guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw .spec("query", "is empty; write a query that returns one row with one number, as in query = \"\(postgresQueryExample)\".")
+            }
         }
     }
 }
 
 extension DemandSourceSpec: CustomStringConvertible {
-    /// One line, redacted: `redis redis://***@broker:6379/0 queue celery`.
+    /// One line, redacted: `redis redis://***@broker:6379/0 queue celery`, `postgres postgres://reader:***@db/jobs query SELECT …`.
     public var description: String {
         switch redacted.source {
         case .leases: "leases"
@@ -127,6 +143,7 @@ extension DemandSourceSpec: CustomStringConvertible {
         case .httpJSON(let url, let path): "http-json \(url) path \(path)"
         case .prometheus(let url, let query): "prometheus \(url) query \(query)"
         case .redis(let url, let queue): "redis \(url) queue \(queue)"
+        case .postgres(let url, let query): "postgres \(url) query \(query)"
         }
     }
 }

@@ -280,7 +280,7 @@ public struct DemandSources: Sendable {
         switch settings.source.source {
         case .leases: return 0
         case .push: return try await store.pushedDemand(pool: settings.name) ?? 0
-        case .httpJSON, .prometheus, .redis:
+        case .httpJSON, .prometheus, .redis, .postgres:
             guard let source = settings.source.makeSource() else { return 0 }
             return try await source.backlog()
         }
