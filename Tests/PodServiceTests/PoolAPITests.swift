@@ -149,6 +149,46 @@ import Testing
         }
     }
 
+    /// Lease requests are served in arrival order: a slot that opens goes to the oldest request waiting, never to a later
+    /// one (here a request with `waitSeconds` 0 that arrives as the slot opens, which used to take it at once while the
+    /// waiting ones slept until their next look).
+    @Test func waitingLeaseRequestsAreServedInArrivalOrder() async throws {
+        try await withEmulator { emulator in
+            let clock = TestNow()
+            try await withService(emulator, clock: clock) { service in
+                let put = try await service.call(
+                    .PUT, "/v1/pools/fifo", body: #"{"min": 1, "max": 1, "idleTimeoutSeconds": 86400, "scaleDownDelaySeconds": 86400}"#)
+                #expect(put.status == 201, "\(put.body)")
+                let first = try await service.call(.POST, "/v1/pools/fifo/leases", body: #"{"ttlSeconds": 30, "waitSeconds": 60}"#)
+                #expect(first.status == 201, "\(first.body)")
+                let pod = try #require(first.json["launchId"] as? String)
+
+                // Two requests wait, in order, for the pool's only slot.
+                let second = Task { try await service.call(.POST, "/v1/pools/fifo/leases", body: #"{"ttlSeconds": 600, "waitSeconds": 60}"#) }
+                #expect(await eventually { (try? await service.call(.GET, "/v1/pools/fifo"))?.json["waiting"] as? Int == 1 })
+                let third = Task { try await service.call(.POST, "/v1/pools/fifo/leases", body: #"{"ttlSeconds": 600, "waitSeconds": 60}"#) }
+                #expect(await eventually { (try? await service.call(.GET, "/v1/pools/fifo"))?.json["waiting"] as? Int == 2 })
+
+                // The first lease expires (no write, so the waiting requests only notice at their next look): a request
+                // arriving now does not take the slot ahead of them.
+                clock.advance(31)
+                let late = try await service.call(.POST, "/v1/pools/fifo/leases", body: #"{"waitSeconds": 0}"#)
+                #expect(late.status == 503, "\(late.body)")
+                let granted = try await second.value
+                #expect(granted.status == 201, "\(granted.body)")
+                #expect(granted.json["launchId"] as? String == pod)
+                #expect((try? await service.call(.GET, "/v1/pools/fifo"))?.json["waiting"] as? Int == 1)
+
+                // Released, the slot goes to the next in line at once.
+                let id = try #require(granted.json["id"] as? String)
+                #expect(try await service.call(.DELETE, "/v1/leases/\(id)").status == 204)
+                let next = try await third.value
+                #expect(next.status == 201, "\(next.body)")
+                #expect(next.json["launchId"] as? String == pod)
+            }
+        }
+    }
+
     @Test func aPodWhoseComfyUIQueueIsBusyIsNeverScaledDownAndNoJobIsLost() async throws {
         try await withEmulator { emulator in
             let clock = TestNow()

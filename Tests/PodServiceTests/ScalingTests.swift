@@ -61,6 +61,39 @@ import Testing
         #expect(!decision.reason.isEmpty)
     }
 
+    struct AddNow: CustomTestStringConvertible, Sendable {
+        var why: String
+        var max = 10
+        var activation = 0
+        var ceiling: Double?
+        var waiting: Int
+        var inFlight = 0
+        var current: Int
+        var add: Int
+        var testDescription: String { why }
+    }
+
+    /// Between ticks, a lease request that starts waiting adds the pods the rule wants above the count, never removes.
+    static let addNow: [AddNow] = [
+        AddNow(why: "one waiting, every pod busy: one more", waiting: 1, inFlight: 3, current: 3, add: 1),
+        AddNow(why: "three waiting, two busy of three: two more", waiting: 3, inFlight: 2, current: 3, add: 2),
+        AddNow(why: "a pod already starting for it: none", waiting: 1, inFlight: 2, current: 3, add: 0),
+        AddNow(why: "less demand than pods: none (removing is the tick's)", waiting: 1, inFlight: 0, current: 4, add: 0),
+        AddNow(why: "from zero, above the activation backlog: scales", activation: 1, waiting: 2, current: 0, add: 2),
+        AddNow(why: "from zero, at the activation backlog: stays at zero", activation: 2, waiting: 2, current: 0, add: 0),
+        AddNow(why: "capped by max", max: 4, waiting: 5, inFlight: 3, current: 3, add: 1),
+        AddNow(why: "at max: none", max: 3, waiting: 5, inFlight: 3, current: 3, add: 0),
+        AddNow(why: "capped by the cost ceiling: $2/h at $0.69 → 2 pods", ceiling: 2.0, waiting: 4, inFlight: 1, current: 1, add: 1),
+    ]
+
+    @Test(arguments: addNow)
+    func podsAddedAtOnceForAWaitingRequest(_ c: AddNow) {
+        let settings = PoolSettings(name: "p", max: c.max, activationBacklog: c.activation, maxCostPerHour: c.ceiling)
+        let add = Scaling.podsToAddNow(
+            settings, demand: PoolDemand(backlog: c.waiting, inFlight: c.inFlight), current: c.current, podPricePerHour: 0.69)
+        #expect(add == c.add)
+    }
+
     @Test func scaleUpIsImmediateAndScaleDownWaitsForTheDelay() {
         var gate = ScaleDownGate()
         let start = Date(timeIntervalSince1970: 1_800_000_000)

@@ -131,52 +131,60 @@ enum PoolRoutes {
     }
 }
 
-/// Taking a lease: the least loaded ready pod with a free slot, at once; otherwise the request waits (and counts as
-/// demand, so an empty pool scales up from zero) until a slot opens or `wait` seconds pass.
+/// Taking a lease: the least loaded ready pod with a free slot; otherwise the request waits (and counts as demand, so an
+/// empty pool scales up from zero) until a slot opens or `wait` seconds pass. Requests are served in arrival order
+/// (FIFO): only the oldest request of a pool may take a slot, so a later request never takes the pod started for an
+/// earlier one, and a new request does not jump the queue when a slot opens.
 enum Leasing {
     static func acquire(_ settings: PoolSettings, ttl: Int, wait: Int, service: ServiceContext) async throws -> Lease? {
-        if let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
+        let pool = settings.name
+        let (ticket, wakes) = service.pools.enqueue(pool)
+        defer { service.pools.leave(pool, ticket: ticket) }
+        let changes = service.store.changes.subscribe()  // Before the first look: a change between the two is not missed.
+        if service.pools.isFirst(pool, ticket: ticket), let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
         guard wait > 0 else { return nil }
-        let changes = service.store.changes.subscribe()
-        return try await service.pools.whileWaiting(settings.name) {
-            try await withThrowingTaskGroup(of: Lease?.self) { group in
-                // Each committed change (a pod ready, a lease released) and a 1 s beat (an expired lease frees a slot
-                // without any write) are a reason to look again.
-                let (looks, look) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-                group.addTask {
-                    for await _ in changes { look.yield() }
-                    return nil
+        service.pools.markWaiting(pool, ticket: ticket)
+        return try await withThrowingTaskGroup(of: Lease?.self) { group in
+            // Each committed change (a pod ready, a lease released), reaching the head of the queue, and a 1 s beat
+            // (an expired lease frees a slot without any write) are a reason to look again.
+            let (looks, look) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            group.addTask {
+                for await _ in changes { look.yield() }
+                return nil
+            }
+            group.addTask {
+                for await _ in wakes { look.yield() }
+                return nil
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    look.yield()
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(1))
-                        look.yield()
-                    }
-                    return nil
+                return nil
+            }
+            group.addTask {
+                for await _ in looks where service.pools.isFirst(pool, ticket: ticket) {
+                    if let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
                 }
-                group.addTask {
-                    for await _ in looks {
-                        if let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
-                    }
-                    return nil
-                }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(wait))
-                    return nil
-                }
-                var found: Lease?
-                while let next = try await group.next() {
-                    if let lease = next {
-                        found = lease
-                        break
-                    }
-                    // The deadline (or the feed ending at shutdown) ends the wait.
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(wait))
+                return nil
+            }
+            var found: Lease?
+            while let next = try await group.next() {
+                if let lease = next {
+                    found = lease
                     break
                 }
-                look.finish()
-                group.cancelAll()
-                return found
+                // The deadline (or the feed ending at shutdown) ends the wait.
+                break
             }
+            look.finish()
+            group.cancelAll()
+            return found
         }
     }
 

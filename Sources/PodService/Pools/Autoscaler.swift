@@ -2,12 +2,14 @@ import Foundation
 import Logging
 import PodLauncher
 import RunPodAPI
+import Synchronization
 
 /// Scales each pool once a tick: reads its demand (lease requests waiting, its source, held leases and the ComfyUI
 /// queues of its pods), decides the desired count (`Scaling`), and acts on launch rows — a new `pending` launch to
 /// scale up, a compare-and-set to `terminating` to scale down — which the reconciler then carries out like any
 /// other. It never terminates a pod that holds a lease or whose ComfyUI queue is not empty (or could not be read):
-/// such a pod drains (no new leases) until it is idle.
+/// such a pod drains (no new leases) until it is idle. Between ticks, a lease request that finds no free slot scales
+/// its pool up at once (`scaleUpForWaiting`), instead of waiting up to a tick for the next decision.
 final class Autoscaler: Sendable {
     let store: LaunchStore
     let launcher: RunPodLauncher
@@ -16,6 +18,10 @@ final class Autoscaler: Sendable {
     let sources: DemandSources
     let logger: Logger
     let now: @Sendable () -> Date
+    /// One decision at a time: a tick and a scale-up for a waiting request never both count the same pods and create.
+    private let deciding = SerialLock()
+    /// Pools with a scale-up for waiting requests scheduled and not started: later requests share it.
+    private let scheduled = Mutex<Set<String>>([])
 
     init(
         store: LaunchStore, launcher: RunPodLauncher, intake: LaunchIntake, runtime: PoolRuntime, sources: DemandSources, logger: Logger,
@@ -28,6 +34,7 @@ final class Autoscaler: Sendable {
         self.sources = sources
         self.logger = logger
         self.now = now
+        runtime.whenWaiting { [weak self] pool in self?.scaleUpSoon(pool) }
     }
 
     /// One pass over every pool. Never throws: a pool that fails is logged and tried next tick.
@@ -41,11 +48,45 @@ final class Autoscaler: Sendable {
         }
         for pool in pools {
             do {
-                try await scale(pool)
+                try await deciding.run { try await scale(pool) }
             } catch {
                 logger.warning("scaling a pool failed", metadata: ["pool": "\(pool.settings.name)", "error": "\(Reconciler.describe(error))"])
             }
         }
+    }
+
+    /// A lease request of `pool` found no free slot: scale up for it now ("above zero at once"), not at the next tick.
+    /// Requests that start waiting while one is scheduled share it.
+    func scaleUpSoon(_ pool: String) {
+        guard scheduled.withLock({ $0.insert(pool).inserted }) else { return }
+        Task {
+            do {
+                try await deciding.run {
+                    scheduled.withLock { _ = $0.remove(pool) }
+                    try await scaleUpForWaiting(pool)
+                }
+            } catch {
+                logger.warning("scaling up for a waiting lease failed", metadata: ["pool": "\(pool)", "error": "\(Reconciler.describe(error))"])
+            }
+        }
+    }
+
+    /// Adds the pods the desired rule wants above the pool's count, from what is known without a tick's slower reads:
+    /// lease requests waiting, the source as the last tick read it, and held leases as the work in flight (a ComfyUI
+    /// queue's jobs without a lease are left to the tick: this only ever counts less, so it never adds more than a tick
+    /// would). It never removes a pod.
+    private func scaleUpForWaiting(_ name: String) async throws {
+        guard let pool = try await store.pool(named: name), !pool.deleting else { return }
+        let settings = pool.settings
+        let active = try await store.poolLaunches(name).filter { $0.state != .terminating }
+        let ids = Set(active.map(\.id))
+        let inFlight = try await store.heldLeases(pool: name).count { ids.contains($0.launchID) }
+        let source = runtime.update(name) { $0.sourceBacklog }
+        let demand = PoolDemand(backlog: runtime.waiting(name) + source, inFlight: inFlight)
+        let price = try await podPrice(settings, launches: active)
+        let add = Scaling.podsToAddNow(settings, demand: demand, current: active.count, podPricePerHour: price)
+        guard add > 0 else { return }
+        try await scaleUp(settings, by: add, active: active, price: price)
     }
 
     /// One pod of the pool as the tick sees it.
@@ -82,6 +123,7 @@ final class Autoscaler: Sendable {
         } catch {
             degraded = Reconciler.describe(error)
         }
+        runtime.update(name) { $0.sourceBacklog = sourceBacklog }
         let waiting = runtime.waiting(name)
         let inFlight = members.reduce(0) { $0 + max($1.leases, $1.queued ?? 0) }
         let demand = PoolDemand(backlog: waiting + sourceBacklog, inFlight: inFlight)

@@ -55,6 +55,13 @@ public enum Scaling {
         return ScalingDecision(desired: desired, reason: parts.joined(separator: "; "))
     }
 
+    /// Pods to add at once, between ticks, when a lease request starts waiting: as many as the rule wants above the
+    /// pods the pool has, never fewer ("scale up above zero at once"; from zero only above `activationBacklog`, as a
+    /// tick would). Removing is left to the tick and its scale-down delay.
+    public static func podsToAddNow(_ settings: PoolSettings, demand: PoolDemand, current: Int, podPricePerHour: Double?) -> Int {
+        max(0, desired(settings, demand: demand, current: current, podPricePerHour: podPricePerHour).desired - current)
+    }
+
     /// The most pods the cost ceiling allows at `podPricePerHour`; nil without a ceiling. An unknown price allows
     /// none: no pod is created that the ceiling cannot be checked for.
     public static func costCap(_ settings: PoolSettings, podPricePerHour: Double?) -> Int? {
