@@ -57,6 +57,47 @@ import Testing
         #expect(replicas.allSatisfy { !$0.isLeader })
     }
 
+    /// Lease requests queue across replicas: the oldest, wherever it was made, is first; those that found no slot
+    /// count as demand on every replica; a dead replica's requests stop counting once their wait is over; and the
+    /// leader's last decision (with the pods draining) is what every replica shows.
+    @Test(arguments: Backend.available) func leaseRequestsAndPoolDecisionsAreSharedByEveryReplica(_ backend: Backend) async throws {
+        let database = try await scratchDatabase(backend)
+        let clock = TestNow()
+        let a = try await openStore(database, now: clock.now)
+        let b = try await openStore(database, now: clock.now)
+        try await a.enqueueLeaseRequest(pool: "p", id: "first", waitSeconds: 60)
+        clock.advance(0.01)
+        try await b.enqueueLeaseRequest(pool: "p", id: "second", waitSeconds: 600)
+        try await b.enqueueLeaseRequest(pool: "other", id: "elsewhere", waitSeconds: 60)
+        #expect(try await b.isFirstLeaseRequest(pool: "p", id: "first"))
+        #expect(try await !a.isFirstLeaseRequest(pool: "p", id: "second"))
+        #expect(try await a.isFirstLeaseRequest(pool: "other", id: "elsewhere"))
+        #expect(try await b.waitingLeaseRequests(pool: "p") == 0)  // None has found the pool full yet.
+        try await a.markLeaseRequestWaiting(id: "first")
+        try await b.markLeaseRequestWaiting(id: "second")
+        #expect(try await a.waitingLeaseRequests(pool: "p") == 2)
+        // The replica holding "first" dies: its row counts until its wait and the grace are over, then "second" leads.
+        clock.advance(60 + LaunchStore.leaseRequestGrace + 1)
+        #expect(try await b.waitingLeaseRequests(pool: "p") == 1)
+        #expect(try await b.isFirstLeaseRequest(pool: "p", id: "second"))
+        try await b.leaveLeaseRequest(id: "second")
+        #expect(try await a.waitingLeaseRequests(pool: "p") == 0)
+
+        var status = PoolRuntime.Status()
+        status.decision = ScalingDecision(desired: 3, reason: "demand 3 ÷ 1 per pod → 3")
+        status.draining = ["launch-x"]
+        let start = clock.now()
+        status.history = (0..<100).map { PoolRuntime.Sample(at: start.addingTimeInterval(Double($0) * 2), demand: $0, desired: 3, pods: 2) }
+        try await a.putPoolStatus("p", status)
+        let seen = try #require(try await b.poolStatus("p"))
+        #expect(seen.decision == status.decision && seen.draining == ["launch-x"])
+        // The stored chart keeps a point every 20 s (and the newest), not every tick.
+        #expect(seen.history.count == 11 && seen.history.first == status.history.first && seen.history.last == status.history.last)
+        #expect(try await b.poolStatus("unknown") == nil)
+        await a.close()
+        await b.close()
+    }
+
     /// The leader's connection is cut (the server ends its session): it stops leading at once, before anyone could
     /// take the lock, and leads again only after it holds the lock anew.
     @Test(arguments: postgres) func aLeaderWhoseConnectionIsCutStopsLeadingAtOnce(_ backend: Backend) async throws {

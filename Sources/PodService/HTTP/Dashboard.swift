@@ -94,7 +94,7 @@ enum Dashboard {
             let name = pool.settings.name
             let launches = try await service.store.poolLaunches(name)
             let leases = try await service.store.heldLeases(pool: name)
-            let status = service.pools.status(name)
+            let status = try await service.store.poolStatus(name) ?? PoolRuntime.Status()
             var byState: [LaunchState: Int] = [:]
             for launch in launches { byState[launch.state, default: 0] += 1 }
             let rate = launches.reduce(0.0) { $0 + ($1.state == .terminating ? 0 : $1.costPerHour ?? 0) }
@@ -106,7 +106,7 @@ enum Dashboard {
                 "<tr><td>demand</td><td><b>\(status.demand.total)</b> (backlog \(status.demand.backlog), in flight \(status.demand.inFlight))</td></tr>"
             html +=
                 "<tr><td>desired</td><td><b>\(status.decision.desired)</b> <span class=\"muted\">\(escape(status.decision.reason))</span></td></tr>"
-            html += "<tr><td>leases</td><td>\(leases.count) held, \(service.pools.waiting(name)) waiting</td></tr>"
+            html += "<tr><td>leases</td><td>\(leases.count) held, \(try await service.store.waitingLeaseRequests(pool: name)) waiting</td></tr>"
             html += "<tr><td>cost</td><td>\(money(rate))/h now, \(money(spentToday(billed.filter { $0.pool == name }))) today</td></tr>"
             if let degraded = status.degraded { html += "<tr><td class=\"warn\">source</td><td class=\"warn\">\(escape(degraded))</td></tr>" }
             html += "</table>\n" + chart(status.history, now: now) + "</section>\n"

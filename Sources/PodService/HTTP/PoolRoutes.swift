@@ -102,11 +102,11 @@ enum PoolRoutes {
         var byState: [String: Int] = [:]
         for state in LaunchState.live { byState[state.rawValue] = 0 }
         for launch in launches { byState[launch.state.rawValue, default: 0] += 1 }
-        let status = service.pools.status(settings.name)
+        let status = try await service.store.poolStatus(settings.name) ?? PoolRuntime.Status()
         let now = service.now()
         return [
             "name": settings.name, "origin": pool.origin, "deleting": pool.deleting, "settings": PoolBody.json(settings),
-            "pods": byState, "leases": leases.count, "waiting": service.pools.waiting(settings.name),
+            "pods": byState, "leases": leases.count, "waiting": try await service.store.waitingLeaseRequests(pool: settings.name),
             "demand": ["backlog": status.demand.backlog, "inFlight": status.demand.inFlight],
             "desired": status.decision.desired, "reason": status.decision.reason, "degraded": status.degraded ?? NSNull(),
             "costPerHour": launches.reduce(0.0) { $0 + ($1.state == .terminating ? 0 : $1.costPerHour ?? 0) },
@@ -133,39 +133,54 @@ enum PoolRoutes {
 
 /// Taking a lease: the least loaded ready pod with a free slot; otherwise the request waits (and counts as demand, so an
 /// empty pool scales up from zero) until a slot opens or `wait` seconds pass. Requests are served in arrival order
-/// (FIFO): only the oldest request of a pool may take a slot, so a later request never takes the pod started for an
-/// earlier one, and a new request does not jump the queue when a slot opens.
+/// (FIFO) across every replica: each request is a row of `lease_requests`, and only the oldest of a pool may take a
+/// slot, so a later request never takes the pod started for an earlier one, and a new request does not jump the queue.
 enum Leasing {
     static func acquire(_ settings: PoolSettings, ttl: Int, wait: Int, service: ServiceContext) async throws -> Lease? {
-        let pool = settings.name
-        let (ticket, wakes) = service.pools.enqueue(pool)
-        defer { service.pools.leave(pool, ticket: ticket) }
+        let ticket = PodIdentity.randomHex(16)
         let changes = service.store.changes.subscribe()  // Before the first look: a change between the two is not missed.
-        if service.pools.isFirst(pool, ticket: ticket), let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
+        try await service.store.enqueueLeaseRequest(pool: settings.name, id: ticket, waitSeconds: wait)
+        let lease: Lease?
+        do {
+            lease = try await queued(settings, ticket: ticket, ttl: ttl, wait: wait, changes: changes, service: service)
+        } catch {
+            try? await service.store.leaveLeaseRequest(id: ticket)
+            throw error
+        }
+        try await service.store.leaveLeaseRequest(id: ticket)
+        return lease
+    }
+
+    private static func queued(
+        _ settings: PoolSettings, ticket: String, ttl: Int, wait: Int, changes: AsyncStream<Int64>, service: ServiceContext
+    ) async throws -> Lease? {
+        let pool = settings.name
+        @Sendable func look() async throws -> Lease? {
+            guard try await service.store.isFirstLeaseRequest(pool: pool, id: ticket) else { return nil }
+            return try await attempt(settings, ttl: ttl, service: service)
+        }
+        if let lease = try await look() { return lease }
         guard wait > 0 else { return nil }
-        service.pools.markWaiting(pool, ticket: ticket)
+        try await service.store.markLeaseRequestWaiting(id: ticket)
+        service.pools.noteWaiting(pool)
         return try await withThrowingTaskGroup(of: Lease?.self) { group in
-            // Each committed change (a pod ready, a lease released), reaching the head of the queue, and a 1 s beat
-            // (an expired lease frees a slot without any write) are a reason to look again.
-            let (looks, look) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            // Each committed change on any replica (a pod ready, a lease released, a request ahead leaving the queue)
+            // and a 1 s beat (an expired lease frees a slot without any write) are a reason to look again.
+            let (looks, nudge) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
             group.addTask {
-                for await _ in changes { look.yield() }
-                return nil
-            }
-            group.addTask {
-                for await _ in wakes { look.yield() }
+                for await _ in changes { nudge.yield() }
                 return nil
             }
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(1))
-                    look.yield()
+                    nudge.yield()
                 }
                 return nil
             }
             group.addTask {
-                for await _ in looks where service.pools.isFirst(pool, ticket: ticket) {
-                    if let lease = try await attempt(settings, ttl: ttl, service: service) { return lease }
+                for await _ in looks {
+                    if let lease = try await look() { return lease }
                 }
                 return nil
             }
@@ -173,23 +188,16 @@ enum Leasing {
                 try await Task.sleep(for: .seconds(wait))
                 return nil
             }
-            var found: Lease?
-            while let next = try await group.next() {
-                if let lease = next {
-                    found = lease
-                    break
-                }
-                // The deadline (or the feed ending at shutdown) ends the wait.
-                break
-            }
-            look.finish()
+            // The first to finish decides: a lease, or the deadline (or the feed ending at shutdown) with none.
+            let found = try await group.next() ?? nil
+            nudge.finish()
             group.cancelAll()
             return found
         }
     }
 
     private static func attempt(_ settings: PoolSettings, ttl: Int, service: ServiceContext) async throws -> Lease? {
-        let draining = service.pools.draining(settings.name)
+        let draining = Set(try await service.store.poolStatus(settings.name)?.draining ?? [])
         let ready = try await service.store.poolLaunches(settings.name).filter { $0.state == .ready && !draining.contains($0.id) }
         return try await service.store.acquireLease(
             pool: settings.name, candidates: ready, perPod: settings.perPodConcurrency, ttl: TimeInterval(ttl))

@@ -62,7 +62,7 @@ public enum ServiceAPI {
             var pools: [(name: String, status: PoolRuntime.Status, pods: Int)] = []
             for pool in try await service.store.pools() {
                 let pods = try await service.store.poolLaunches(pool.settings.name).filter { $0.state != .terminating }.count
-                pools.append((pool.settings.name, service.pools.status(pool.settings.name), pods))
+                pools.append((pool.settings.name, try await service.store.poolStatus(pool.settings.name) ?? PoolRuntime.Status(), pods))
             }
             service.metrics.pools(pools)
             var headers = HTTPFields()

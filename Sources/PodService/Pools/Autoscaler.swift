@@ -18,6 +18,8 @@ final class Autoscaler: Sendable {
     let sources: DemandSources
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Only the leader scales (a follower's waiting lease requests reach it through the database).
+    let leadership: Leadership
     /// One decision at a time: a tick and a scale-up for a waiting request never both count the same pods and create.
     private let deciding = SerialLock()
     /// Pools with a scale-up for waiting requests scheduled and not started: later requests share it.
@@ -25,8 +27,9 @@ final class Autoscaler: Sendable {
 
     init(
         store: LaunchStore, launcher: RunPodLauncher, intake: LaunchIntake, runtime: PoolRuntime, sources: DemandSources, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        now: @escaping @Sendable () -> Date, leadership: Leadership = .sole
     ) {
+        self.leadership = leadership
         self.store = store
         self.launcher = launcher
         self.intake = intake
@@ -58,6 +61,7 @@ final class Autoscaler: Sendable {
     /// A lease request of `pool` found no free slot: scale up for it now ("above zero at once"), not at the next tick.
     /// Requests that start waiting while one is scheduled share it.
     func scaleUpSoon(_ pool: String) {
+        guard leadership.isLeader else { return }  // The leader sees the request at its next tick.
         guard scheduled.withLock({ $0.insert(pool).inserted }) else { return }
         Task {
             do {
@@ -82,7 +86,7 @@ final class Autoscaler: Sendable {
         let ids = Set(active.map(\.id))
         let inFlight = try await store.heldLeases(pool: name).count { ids.contains($0.launchID) }
         let source = runtime.update(name) { $0.sourceBacklog }
-        let demand = PoolDemand(backlog: runtime.waiting(name) + source, inFlight: inFlight)
+        let demand = PoolDemand(backlog: try await store.waitingLeaseRequests(pool: name) + source, inFlight: inFlight)
         let price = try await podPrice(settings, launches: active)
         let add = Scaling.podsToAddNow(settings, demand: demand, current: active.count, podPricePerHour: price)
         guard add > 0 else { return }
@@ -99,7 +103,16 @@ final class Autoscaler: Sendable {
         var isIdle: Bool { leases == 0 && queued == 0 }
     }
 
+    /// Decides and acts for one pool, then records the decision for every replica to show.
     private func scale(_ pool: StoredPool) async throws {
+        guard try await decide(pool) else { return }
+        var status = runtime.status(pool.settings.name)
+        status.draining = runtime.draining(pool.settings.name).sorted()
+        try await store.putPoolStatus(pool.settings.name, status)
+    }
+
+    /// One pool's tick; false when the pool is gone.
+    private func decide(_ pool: StoredPool) async throws -> Bool {
         let settings = pool.settings
         let name = settings.name
         let now = now()
@@ -111,7 +124,7 @@ final class Autoscaler: Sendable {
             try await store.removePool(name)
             runtime.forget(name)
             logger.notice("pool deleted", metadata: ["pool": "\(name)"])
-            return
+            return false
         }
 
         // Demand: lease requests waiting + the source; work in flight per pod is its leases or its queue, whichever
@@ -124,7 +137,7 @@ final class Autoscaler: Sendable {
             degraded = Reconciler.describe(error)
         }
         runtime.update(name) { $0.sourceBacklog = sourceBacklog }
-        let waiting = runtime.waiting(name)
+        let waiting = try await store.waitingLeaseRequests(pool: name)
         let inFlight = members.reduce(0) { $0 + max($1.leases, $1.queued ?? 0) }
         let demand = PoolDemand(backlog: waiting + sourceBacklog, inFlight: inFlight)
         let price = try await podPrice(settings, launches: active)
@@ -148,13 +161,14 @@ final class Autoscaler: Sendable {
             state.status.history.removeAll { now.timeIntervalSince($0.at) > 3600 }
         }
 
-        if try await trimToCeiling(settings, members: members) { return }
+        if try await trimToCeiling(settings, members: members) { return true }
         if target > active.count && !pool.deleting {
             try await scaleUp(settings, by: target - active.count, active: active, price: price)
         } else if target < active.count {
             try await scaleDown(settings, members: members, to: target, now: now, force: pool.deleting)
         }
         try await endIdle(settings, members: members, desired: decision.desired, now: now)
+        return true
     }
 
     /// Each active pod with its held leases and its ComfyUI queue (read through the proxy; ready pods only).

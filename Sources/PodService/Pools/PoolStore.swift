@@ -69,6 +69,8 @@ extension LaunchStore {
         try await transaction { db in
             try await db.raw("DELETE FROM pools WHERE name = \(bind: name)").run()
             try await db.raw("DELETE FROM pool_demand WHERE pool = \(bind: name)").run()
+            try await db.raw("DELETE FROM pool_status WHERE pool = \(bind: name)").run()
+            try await db.raw("DELETE FROM lease_requests WHERE pool = \(bind: name)").run()
             return ((), nil)
         }
         await wake()

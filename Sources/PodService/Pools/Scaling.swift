@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a pool's demand is at one tick.
-public struct PoolDemand: Sendable, Hashable {
+public struct PoolDemand: Sendable, Hashable, Codable {
     /// Jobs waiting: lease requests waiting for a pod, plus the pool's source (a queue's length, pushed demand).
     public var backlog: Int
     /// Work in progress: held leases, plus jobs running or pending on the pool's pods (ComfyUI's queue).
@@ -16,7 +16,7 @@ public struct PoolDemand: Sendable, Hashable {
 }
 
 /// How many pods a pool should have, and why.
-public struct ScalingDecision: Sendable, Hashable {
+public struct ScalingDecision: Sendable, Hashable, Codable {
     public var desired: Int
     /// For `GET /v1/pools/{name}` and the page: "demand 7 ÷ 2 per pod → 4, capped by max 3".
     public var reason: String

@@ -112,7 +112,7 @@ public final class Reconciler: Sendable {
         self.autoscaler = pools.map { pools in
             Autoscaler(
                 store: store, launcher: launcher, intake: pools.intake, runtime: pools.runtime, sources: DemandSources(store: store), logger: logger,
-                now: now)
+                now: now, leadership: leadership)
         }
     }
 

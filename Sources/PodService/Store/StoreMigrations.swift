@@ -45,6 +45,20 @@ enum StoreMigrations {
                 "CREATE INDEX launches_by_pool ON launches (pool, state)",
             ]
         ),
+        (
+            3,
+            [
+                // What every replica must see of the pools, not only the leader: lease requests waiting (their order
+                // and how many count as demand) and each pool's last decision.
+                """
+                CREATE TABLE lease_requests (
+                    id TEXT PRIMARY KEY, pool TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL, waiting BIGINT NOT NULL DEFAULT 0)
+                """,
+                "CREATE INDEX lease_requests_by_pool ON lease_requests (pool, created_at, id)",
+                "CREATE TABLE pool_status (pool TEXT PRIMARY KEY, status TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.
