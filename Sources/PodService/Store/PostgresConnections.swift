@@ -36,6 +36,15 @@ final class PostgresConnections: StoreConnections {
     }
 
     static func open(_ location: PostgresLocation, logger: Logger) async throws -> PostgresConnections {
+        // Fail at start, with the server's own words (no such database, password refused), when the database cannot
+        // be used: one plain connection, which gives up after its connect timeout (the pool would retry for ever).
+        do {
+            let probe = try await PostgresConnection.connect(configuration: try connectionConfiguration(location), id: 0, logger: logger)
+            defer { Task { try? await probe.close() } }
+            _ = try await probe.sql(queryLogLevel: nil).raw("SELECT 1 AS one").first()
+        } catch {
+            throw StoreError("cannot use the PostgreSQL database \(location): \(PostgresConnections.describe(error))")
+        }
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password, database: location.database,
             tls: try clientTLS(location.tls))
@@ -46,14 +55,7 @@ final class PostgresConnections: StoreConnections {
         let (stream, sink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
         let listening = Task { await listen(location, sink: sink, logger: logger) }
         let connections = PostgresConnections(client: client, running: running, listening: listening, announcements: stream, logger: logger)
-        do {
-            // Fail at start, with the server's own words, when the database cannot be reached.
-            _ = try await connections.reader.raw("SELECT 1 AS one").first()
-            return connections
-        } catch {
-            await connections.close()
-            throw StoreError("cannot reach the PostgreSQL database \(location): \(PostgresConnections.describe(error))")
-        }
+        return connections
     }
 
     func writeTransaction<T: Sendable>(wake: @escaping @Sendable (T) -> Int64?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T)
@@ -155,6 +157,7 @@ final class PostgresConnections: StoreConnections {
             if let message = error.serverInfo?[.message] {
                 return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
             }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
             return "\(error.code)"
         }
         return "\(error)"
