@@ -72,6 +72,13 @@ public struct PodService: Service {
         let logger = self.logger
         for pool in options.pools { try await context.store.putPool(pool, origin: "config") }
         let leading = Task { await context.leadership.run() }
+        // The heartbeat of this replica's waiting lease requests (a dead replica's stop counting within seconds).
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await context.store.refreshLeaseRequests()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
         let ticking = Task { await reconciler.run() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
@@ -94,6 +101,7 @@ public struct PodService: Service {
             try await group.waitForAll()
         }
         ticking.cancel()
+        heartbeat.cancel()
         leading.cancel()
         await leading.value
         await context.store.close()

@@ -172,6 +172,8 @@ import Testing
                 // The first lease expires (no write, so the waiting requests only notice at their next look): a request
                 // arriving now does not take the slot ahead of them.
                 clock.advance(31)
+                // (The jump also outran the waiting requests' heartbeat: wait for the next beat to mark them alive.)
+                #expect(await eventually { (try? await service.call(.GET, "/v1/pools/fifo"))?.json["waiting"] as? Int == 2 })
                 let late = try await service.call(.POST, "/v1/pools/fifo/leases", body: #"{"waitSeconds": 0}"#)
                 #expect(late.status == 503, "\(late.body)")
                 let granted = try await second.value

@@ -76,12 +76,22 @@ import Testing
         try await a.markLeaseRequestWaiting(id: "first")
         try await b.markLeaseRequestWaiting(id: "second")
         #expect(try await a.waitingLeaseRequests(pool: "p") == 2)
-        // The replica holding "first" dies: its row counts until its wait and the grace are over, then "second" leads.
-        clock.advance(60 + LaunchStore.leaseRequestGrace + 1)
+        // The replica holding "first" dies (no more heartbeats) while b's beats on: "first" counts until its
+        // liveness runs out, though its own wait is not over, and then "second" leads.
+        clock.advance(LaunchStore.leaseRequestLiveness - 1)
+        try await b.refreshLeaseRequests()
+        #expect(try await b.waitingLeaseRequests(pool: "p") == 2)
+        clock.advance(2)
+        try await b.refreshLeaseRequests()
         #expect(try await b.waitingLeaseRequests(pool: "p") == 1)
         #expect(try await b.isFirstLeaseRequest(pool: "p", id: "second"))
+        // Past its own wait (and the grace), a request stops counting even while its replica beats.
+        clock.advance(600 + LaunchStore.leaseRequestGrace)
+        try await b.refreshLeaseRequests()
+        #expect(try await b.waitingLeaseRequests(pool: "p") == 0)
         try await b.leaveLeaseRequest(id: "second")
-        #expect(try await a.waitingLeaseRequests(pool: "p") == 0)
+        try await a.leaveLeaseRequest(id: "first")
+        #expect(a.openLeaseRequests.load(ordering: .relaxed) == 0)
 
         var status = PoolRuntime.Status()
         status.decision = ScalingDecision(desired: 3, reason: "demand 3 ÷ 1 per pod → 3")

@@ -9,20 +9,36 @@ import SQLKit
 extension LaunchStore {
     // MARK: Lease requests waiting
 
-    /// How long past its own wait a request's row counts, should the replica holding it die without removing it.
+    /// How long past its own wait a request's row counts (its replica removes it when the request ends).
     static let leaseRequestGrace: TimeInterval = 30
+    /// How long a request's row counts without its replica's heartbeat (`refreshLeaseRequests`, every second): a
+    /// replica that dies while its request is first in line holds the queue up for at most this long.
+    static let leaseRequestLiveness: TimeInterval = 5
 
     /// Puts a lease request at the back of `pool`'s queue.
     func enqueueLeaseRequest(pool: String, id: String, waitSeconds: Int) async throws {
         let now = clock().timeIntervalSince1970
         let expires = now + Double(waitSeconds) + Self.leaseRequestGrace
+        let replica = replicaID
         try await transaction { db in
             try await db.raw(
                 """
-                INSERT INTO lease_requests (id, pool, created_at, expires_at, waiting)
-                VALUES (\(bind: id), \(bind: pool), \(bind: now), \(bind: expires), 0)
+                INSERT INTO lease_requests (id, pool, replica, created_at, expires_at, alive_until, waiting)
+                VALUES (\(bind: id), \(bind: pool), \(bind: replica), \(bind: now), \(bind: expires), \(bind: now + Self.leaseRequestLiveness), 0)
                 """
             ).run()
+            return ((), nil)
+        }
+        openLeaseRequests.add(1, ordering: .relaxed)
+    }
+
+    /// This replica's heartbeat for its lease requests (one write, and none while it has none).
+    func refreshLeaseRequests() async throws {
+        guard openLeaseRequests.load(ordering: .relaxed) > 0 else { return }
+        let aliveUntil = clock().timeIntervalSince1970 + Self.leaseRequestLiveness
+        let replica = replicaID
+        try await transaction { db in
+            try await db.raw("UPDATE lease_requests SET alive_until = \(bind: aliveUntil) WHERE replica = \(bind: replica)").run()
             return ((), nil)
         }
     }
@@ -39,8 +55,11 @@ extension LaunchStore {
     /// the waiters on every replica to look again (the next one may now be first).
     func leaveLeaseRequest(id: String) async throws {
         let now = clock().timeIntervalSince1970
+        defer { openLeaseRequests.subtract(1, ordering: .relaxed) }
         try await transaction { db in
-            try await db.raw("DELETE FROM lease_requests WHERE id = \(bind: id) OR expires_at <= \(bind: now)").run()
+            try await db.raw(
+                "DELETE FROM lease_requests WHERE id = \(bind: id) OR expires_at <= \(bind: now) OR alive_until <= \(bind: now)"
+            ).run()
             return ((), nil)
         }
         await wake()
@@ -51,7 +70,7 @@ extension LaunchStore {
         let now = clock().timeIntervalSince1970
         let row = try await reader.raw(
             """
-            SELECT id FROM lease_requests WHERE pool = \(bind: pool) AND expires_at > \(bind: now)
+            SELECT id FROM lease_requests WHERE pool = \(bind: pool) AND expires_at > \(bind: now) AND alive_until > \(bind: now)
             ORDER BY created_at, id LIMIT 1
             """
         ).first()
@@ -62,7 +81,10 @@ extension LaunchStore {
     public func waitingLeaseRequests(pool: String) async throws -> Int {
         let now = clock().timeIntervalSince1970
         return try await reader.raw(
-            "SELECT COUNT(*) AS n FROM lease_requests WHERE pool = \(bind: pool) AND waiting = 1 AND expires_at > \(bind: now)"
+            """
+            SELECT COUNT(*) AS n FROM lease_requests
+            WHERE pool = \(bind: pool) AND waiting = 1 AND expires_at > \(bind: now) AND alive_until > \(bind: now)
+            """
         ).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 

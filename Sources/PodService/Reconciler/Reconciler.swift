@@ -120,6 +120,11 @@ public final class Reconciler: Sendable {
     /// is recorded), and cancels the rest.
     public func run(grace: Duration = .seconds(5)) async {
         while !Task.isCancelled {
+            guard leadership.isLeader else {
+                // A follower watches for leadership often, so a new leader's first tick comes at once.
+                try? await Task.sleep(for: min(settings.tick, .milliseconds(100)))
+                continue
+            }
             await tick()
             try? await Task.sleep(for: settings.tick)
         }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PodLauncher
 import SQLKit
+import Synchronization
 
 /// The service's durable state: launches, their events, idempotency keys and the installation's identity, in a real
 /// database. Every query is written once, in SQL that SQLite and PostgreSQL both take (sql-kit renders the binds for
@@ -23,6 +24,10 @@ public final class LaunchStore: Sendable {
     let connections: any StoreConnections
     var reader: any SQLDatabase { connections.reader }
     private let lock = SerialLock()
+    /// This process among the replicas (its lease requests' rows carry it).
+    let replicaID = PodIdentity.randomHex(8)
+    /// This process's lease requests not yet ended (the heartbeat writes nothing while there are none).
+    let openLeaseRequests = Atomic<Int>(0)
     private let hearing: Task<Void, Never>?
     let clock: @Sendable () -> Date
 

@@ -52,8 +52,8 @@ enum StoreMigrations {
                 // and how many count as demand) and each pool's last decision.
                 """
                 CREATE TABLE lease_requests (
-                    id TEXT PRIMARY KEY, pool TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
-                    expires_at DOUBLE PRECISION NOT NULL, waiting BIGINT NOT NULL DEFAULT 0)
+                    id TEXT PRIMARY KEY, pool TEXT NOT NULL, replica TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL, alive_until DOUBLE PRECISION NOT NULL, waiting BIGINT NOT NULL DEFAULT 0)
                 """,
                 "CREATE INDEX lease_requests_by_pool ON lease_requests (pool, created_at, id)",
                 "CREATE TABLE pool_status (pool TEXT PRIMARY KEY, status TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)",
