@@ -117,7 +117,9 @@ public final class Leadership: Sendable {
             var connection: PostgresConnection?
             do {
                 let configuration = try PostgresConnections.connectionConfiguration(location)
-                let opened = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+                var quiet = logger
+                quiet.logLevel = max(logger.logLevel, .info)  // PostgresNIO's debug logs are not for the service's.
+                let opened = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: quiet)
                 connection = opened
                 // The server ending the session (a restart, pg_terminate_backend) ends leadership at once.
                 opened.closeFuture.whenComplete { [self] _ in set(false) }
