@@ -16,7 +16,9 @@ After the trace the pool is deleted and the emulator is asked what it saw:
 - jobs lost by a scale-down: Σ comfy.jobsLostByTermination (must be 0); pods alive after the delete (must be 0).
 
 Standalone: `python3 scripts/benchmarks/pools_trace.py [--runs 3] [--cli PATH]` (default: the debug build); also a
-bench.py section (SECTION below)."""
+bench.py section (SECTION below). Settings are whole real seconds for serve: a scale-down delay that is not a multiple
+of 1 ÷ time scale needs another `--time-scale` (0.02 with `--tick 0.4 --poll 0.1` keeps 20 s ticks and 5 s polls).
+`pools_model.py` explores the same trace through a model of the policy, in seconds."""
 import argparse
 import datetime
 import json
