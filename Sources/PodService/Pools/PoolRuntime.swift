@@ -4,9 +4,10 @@ import PodLauncher
 import RunPodAPI
 import Synchronization
 
-/// What the service knows about its pools between ticks that need not survive a restart (a restart only makes it
-/// more careful: idle clocks start again, the scale-down delay starts again): lease requests waiting (in arrival
-/// order), pods draining, each pool's last decision and its last hour of demand and desired counts.
+/// What the leader knows about its pools between ticks that need not survive a restart or a failover (a new leader
+/// is only more careful: idle clocks start again, the scale-down delay starts again): pods draining, each pool's last
+/// decision and its last hour of demand and desired counts, the price seen. What every replica must see is in the
+/// database (`PoolSharedState.swift`: lease requests waiting, and a copy of the last decision).
 public final class PoolRuntime: Sendable {
     public struct Status: Sendable, Hashable, Codable {
         public var demand = PoolDemand(backlog: 0, inFlight: 0)
