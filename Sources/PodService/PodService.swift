@@ -19,6 +19,8 @@ public struct PodService: Service {
         public var terminateGrace: Duration
         /// Pools declared in profiles.toml (`[pools.NAME]`): written to the database at each start.
         public var pools: [PoolSettings] = []
+        /// Malloc's arenas and when the heap is trimmed (process-wide; see `MemoryPolicy`).
+        public var memory: MemoryPolicy = .compact
 
         public init(
             host: String = "127.0.0.1", port: Int = 8780, reconciler: ReconcilerSettings = .init(), terminateOnExit: Bool = false,
@@ -45,7 +47,8 @@ public struct PodService: Service {
         let pools = PoolRuntime()
         context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools, now: now)
         reconciler = Reconciler(
-            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools))
+            store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools),
+            onQuiet: options.memory.onQuiet)
         self.options = options
         self.logger = logger
         self.onListening = onListening
@@ -68,6 +71,7 @@ public struct PodService: Service {
         let context = self.context
         let options = self.options
         let logger = self.logger
+        options.memory.apply()
         for pool in options.pools { try await context.store.putPool(pool, origin: "config") }
         let ticking = Task { await reconciler.run() }
         try await withThrowingTaskGroup(of: Void.self) { group in
