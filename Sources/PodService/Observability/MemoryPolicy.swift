@@ -48,7 +48,7 @@ public struct MemoryPolicy: Sendable {
     /// What the reconciler calls when it goes quiet (nil: nothing).
     var onQuiet: (@Sendable () -> Void)? { trimWhenQuiet ? { @Sendable in Self.trim() } : nil }
 
-    /// Returns free heap pages to the system now; a few milliseconds for a heap of tens of MiB.
+    /// Returns free heap pages to the system now (it walks every arena: once per burst, never per request).
     static func trim() {
         #if canImport(Glibc)
             _ = GlibcMalloc.trim?(0)
