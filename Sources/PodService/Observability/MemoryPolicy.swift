@@ -29,7 +29,7 @@ public struct MemoryPolicy: Sendable {
     /// glibc's defaults: nothing changed, nothing trimmed.
     public static let unchanged = MemoryPolicy()
     /// One arena per core of the 2-core machines the service is sized for, large blocks mapped from glibc's initial
-    /// 128 KiB up (a full listing of 1,000 launches is one), and a trim after each burst.
+    /// 128 KiB up (the answer to a full listing of 1,000 launches is about 400 KB), and a trim after each burst.
     public static let compact = MemoryPolicy(mallocArenas: 2, mmapThreshold: 128 * 1024, trimWhenQuiet: true)
 
     /// Sets the arena cap and the mmap threshold (once, at start: arenas made before it stay).
@@ -64,7 +64,7 @@ public struct MemoryPolicy: Sendable {
         static let arenaMax: Int32 = -8
         static let mmapThreshold: Int32 = -3
         static let mallopt = symbol("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)
-        static let trim = symbol("malloc_trim", as: (@convention(c) (Int) -> Int32).self)
+        static let trim = symbol("malloc_trim", as: (@convention(c) (UInt) -> Int32).self)
 
         private static func symbol<F>(_ name: String, as type: F.Type) -> F? {
             // A null handle is RTLD_DEFAULT: the symbol as the process's own lookup finds it.
