@@ -19,6 +19,8 @@ public struct PodService: Service {
         public var terminateGrace: Duration
         /// Pools declared in profiles.toml (`[pools.NAME]`): written to the database at each start.
         public var pools: [PoolSettings] = []
+        /// Malloc's arenas and when the heap is trimmed (process-wide; see `MemoryPolicy`).
+        public var memory: MemoryPolicy = .compact
 
         public init(
             host: String = "127.0.0.1", port: Int = 8780, reconciler: ReconcilerSettings = .init(), terminateOnExit: Bool = false,
@@ -47,7 +49,7 @@ public struct PodService: Service {
         context = ServiceContext(store: store, intake: intake, token: token, metrics: metrics, pools: pools, leadership: leadership, now: now)
         reconciler = Reconciler(
             store: store, launcher: launcher, settings: options.reconciler, metrics: metrics, logger: logger, now: now, pools: (intake, pools),
-            leadership: leadership)
+            leadership: leadership, onQuiet: options.memory.onQuiet)
         self.options = options
         self.logger = logger
         self.onListening = onListening
@@ -70,6 +72,7 @@ public struct PodService: Service {
         let context = self.context
         let options = self.options
         let logger = self.logger
+        options.memory.apply()
         for pool in options.pools { try await context.store.putPool(pool, origin: "config") }
         let leading = Task { await context.leadership.run() }
         // The heartbeat of this replica's waiting lease requests (a dead replica's stop counting within seconds).

@@ -2,6 +2,7 @@ import Foundation
 import PodLauncher
 import RunPodAPI
 import RunPodEmulator
+import Synchronization
 import TestSupport
 import Testing
 
@@ -153,6 +154,31 @@ import Testing
             await emulator.setFaults([])
             #expect(try await reconcile(reconciler) { try await state(store, launch.id) == .ready })
             #expect(try await stampedAlive(launcher).count == 1)
+            await store.close()
+        }
+    }
+
+    @Test("the reconciler reports going quiet once after each burst of work, never while idle or busy")
+    func goingQuietIsReportedOnceAfterEachBurst() async throws {
+        try await withEmulator { emulator in
+            let launcher = emulatorLauncher(emulator, ledger: nil)
+            let store = try await openStore(scratchDatabase())
+            let quiet = Mutex(0)
+            let reconciler = Reconciler(store: store, launcher: launcher, onQuiet: { quiet.withLock { $0 += 1 } })
+            await reconciler.tick()
+            #expect(quiet.withLock { $0 } == 0)  // Idle from the start: nothing to report.
+            let launch = try await recordLaunch(store)
+            #expect(try await reconcile(reconciler) { try await state(store, launch.id) == .ready })
+            #expect(quiet.withLock { $0 } == 0)  // Busy until now.
+            for _ in 0..<3 { await reconciler.tick() }
+            #expect(quiet.withLock { $0 } == 1)  // The first tick with nothing between states, and only that one.
+            var ending = try #require(try await store.launch(id: launch.id))
+            ending.state = .terminating
+            try #require(try await store.update(ending) != nil)
+            #expect(try await reconcile(reconciler) { try await state(store, launch.id) == .terminated })
+            #expect(quiet.withLock { $0 } == 1)
+            for _ in 0..<2 { await reconciler.tick() }
+            #expect(quiet.withLock { $0 } == 2)
             await store.close()
         }
     }

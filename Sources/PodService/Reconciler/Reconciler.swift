@@ -78,6 +78,8 @@ public final class Reconciler: Sendable {
     let autoscaler: Autoscaler?
     /// Only the leader ticks, and it checks again before each create or terminate is sent.
     let leadership: Leadership
+    /// Called once each time the reconciler goes quiet after work: the service trims its heap there (`MemoryPolicy`).
+    let onQuiet: (@Sendable () -> Void)?
 
     private struct State {
         var inFlight: [String: Task<Void, Never>] = [:]
@@ -91,6 +93,8 @@ public final class Reconciler: Sendable {
         var notBefore: [String: Date] = [:]
         var lastList: Date?
         var lastPrune: Date?
+        /// Whether the last tick had launches between states or steps in flight.
+        var wasBusy = false
     }
 
     private let state = Mutex(State())
@@ -99,7 +103,7 @@ public final class Reconciler: Sendable {
         store: LaunchStore, launcher: RunPodLauncher, settings: ReconcilerSettings = .init(), metrics: ServiceMetrics? = nil,
         logger: Logger = Logger(label: "runpod.service.reconciler"), now: @escaping @Sendable () -> Date = { Date() },
         crashHook: (@Sendable (CrashPoint, String) async -> Void)? = nil, pools: (intake: LaunchIntake, runtime: PoolRuntime)? = nil,
-        leadership: Leadership = .sole
+        leadership: Leadership = .sole, onQuiet: (@Sendable () -> Void)? = nil
     ) {
         self.leadership = leadership
         self.store = store
@@ -109,6 +113,7 @@ public final class Reconciler: Sendable {
         self.logger = logger
         self.now = now
         self.crashHook = crashHook
+        self.onQuiet = onQuiet
         self.autoscaler = pools.map { pools in
             Autoscaler(
                 store: store, launcher: launcher, intake: pools.intake, runtime: pools.runtime, sources: DemandSources(store: store), logger: logger,
@@ -172,6 +177,11 @@ public final class Reconciler: Sendable {
         // row is in the read below (or ended since), and a launch POSTed meanwhile is never taken for an orphan.
         let peek = try await store.liveLaunches()
         let busy = peek.contains { $0.state != .ready } || state.withLock { !$0.inFlight.isEmpty }
+        let wentQuiet = state.withLock { state in
+            defer { state.wasBusy = busy }
+            return state.wasBusy && !busy
+        }
+        if wentQuiet { onQuiet?() }
         let lastList = state.withLock { $0.lastList }
         let listDue = busy || lastList.map { tickStart.timeIntervalSince($0) >= settings.steadyListInterval } ?? true
         var listing: Listing?
