@@ -120,7 +120,18 @@ import Testing
         #expect(
             try DatabaseLocation(parsing: "postgresql://svc@localhost/x")
                 == .postgres(PostgresLocation(host: "localhost", username: "svc", database: "x")))
-        for bad in ["postgres://svc:pw@host", "postgres://host/db", "postgres://svc:pw@host/db?sslmode=maybe", "postgres://svc:pw@host/db?pool=3"] {
+        // As libpq: no user is this process's ($PGUSER first); allow and verify-ca are read as prefer and verify-full.
+        guard case .postgres(let userless) = try DatabaseLocation(parsing: "postgres://localhost/x?sslmode=verify-ca") else {
+            Issue.record("not PostgreSQL")
+            return
+        }
+        #expect(!userless.username.isEmpty && userless.tls == .verifyFull)
+        #expect(
+            try DatabaseLocation(parsing: "postgres://u@h/x?sslmode=allow")
+                == .postgres(PostgresLocation(host: "h", username: "u", database: "x", tls: .prefer)))
+        for bad in [
+            "postgres://svc:pw@host", "postgres://:pw@host/db", "postgres://svc:pw@host/db?sslmode=maybe", "postgres://svc:pw@host/db?pool=3",
+        ] {
             #expect {
                 try DatabaseLocation(parsing: bad)
             } throws: { error in

@@ -62,13 +62,25 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
 /// A PostgreSQL server and database, from `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`. Its
 /// description never shows the password.
 public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    /// libpq's `sslmode`, with its meanings: only `verify-full` checks the server's certificate and name
+    /// (`allow` is read as `prefer`, `verify-ca` as `verify-full`).
     public enum TLSMode: String, Sendable, Hashable {
         /// Plain TCP (a loopback or private network).
         case disable
-        /// TLS when the server offers it (the default).
+        /// TLS when the server offers it, without checking its certificate (the default, as libpq's).
         case prefer
-        /// TLS or no connection.
+        /// TLS or no connection, without checking the certificate.
         case require
+        /// TLS with the server's certificate checked against the system's roots and its name.
+        case verifyFull = "verify-full"
+
+        init?(libpq value: String) {
+            switch value {
+            case "allow": self = .prefer
+            case "verify-ca": self = .verifyFull
+            default: self.init(rawValue: value)
+            }
+        }
     }
 
     public var host: String
@@ -96,7 +108,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         guard let host = components.host, !host.isEmpty else {
             throw .init("--database \"\(shown)\" names no host: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
-        guard let user = components.user, !user.isEmpty else {
+        // No user at all: $PGUSER, else this process's user, as psql does.
+        let user = components.user ?? ProcessInfo.processInfo.environment["PGUSER"] ?? ProcessInfo.processInfo.userName
+        guard !user.isEmpty else {
             throw .init("--database \"\(shown)\" names no user: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         let database = String(components.path.drop { $0 == "/" })
@@ -107,8 +121,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         for item in components.queryItems ?? [] {
             switch (item.name, item.value) {
             case ("sslmode", let value?):
-                guard let mode = TLSMode(rawValue: value) else {
-                    throw .init("--database: sslmode=\(value) is not one of disable, prefer, require")
+                guard let mode = TLSMode(libpq: value) else {
+                    throw .init("--database: sslmode=\(value) is not one of disable, allow, prefer, require, verify-ca, verify-full")
                 }
                 tls = mode
             default:

@@ -137,17 +137,24 @@ final class PostgresConnections: StoreConnections {
     private static func clientTLS(_ mode: PostgresLocation.TLSMode) throws -> PostgresClient.Configuration.TLS {
         switch mode {
         case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
+        case .prefer: .prefer(tlsConfiguration(mode))
+        case .require, .verifyFull: .require(tlsConfiguration(mode))
         }
     }
 
     private static func connectionTLS(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
         switch mode {
         case .disable: .disable
-        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .prefer: .prefer(try NIOSSLContext(configuration: tlsConfiguration(mode)))
+        case .require, .verifyFull: .require(try NIOSSLContext(configuration: tlsConfiguration(mode)))
         }
+    }
+
+    /// As libpq: `prefer` and `require` encrypt without checking the certificate; `verify-full` checks it and the name.
+    private static func tlsConfiguration(_ mode: PostgresLocation.TLSMode) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if mode != .verifyFull { configuration.certificateVerification = .none }
+        return configuration
     }
 
     /// PostgresNIO's errors hide the server's message from `description` (it may hold query text); this shows the
