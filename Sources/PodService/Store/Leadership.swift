@@ -125,7 +125,7 @@ public final class Leadership: Sendable {
                 opened.closeFuture.whenComplete { [self] _ in set(false) }
                 let db = opened.sql(queryLogLevel: nil)
                 while !Task.isCancelled && !opened.isClosed {
-                    try await answered(within: interval * 2) { try await self.check(db) }
+                    try await answered(within: checkDeadline) { try await self.check(db) }
                     try await Task.sleep(for: interval)
                 }
             } catch {
@@ -138,6 +138,11 @@ public final class Leadership: Sendable {
             if !Task.isCancelled { try? await Task.sleep(for: interval) }
         }
     }
+
+    /// How long one check may take before the connection counts as lost: twice the interval, and never under 5 s, so a
+    /// loaded machine or database does not make leadership flap (a closed connection is noticed at once anyway; this
+    /// is for a peer that vanished without closing it, which PostgreSQL itself notices only by TCP keepalive).
+    var checkDeadline: Duration { max(interval * 2, .seconds(5)) }
 
     /// One round: the leader checks its session is alive; a follower tries for the lock.
     private func check(_ db: any SQLDatabase) async throws {
