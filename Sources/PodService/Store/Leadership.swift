@@ -74,6 +74,8 @@ public final class Leadership: Sendable {
         guard was != value else { return }
         if value {
             logger.notice("this replica is now the leader: it reconciles and scales")
+        } else if Task.isCancelled {
+            logger.info("leadership released (shutting down)")
         } else {
             logger.warning("this replica is no longer the leader: it stops reconciling and scaling, and serves the API only")
         }

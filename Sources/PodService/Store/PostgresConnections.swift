@@ -51,7 +51,14 @@ final class PostgresConnections: StoreConnections {
         configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let running = Task { await client.run() }
+        // Lease no connection before `run()` has begun (the client warns, and waits, otherwise): the task says so on
+        // the line before calling it, whose first step marks the client running.
+        let (begun, begin) = AsyncStream.makeStream(of: Void.self)
+        let running = Task {
+            begin.finish()
+            await client.run()
+        }
+        for await _ in begun {}
         let (stream, sink) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
         let listening = Task { await listen(location, sink: sink, logger: logger) }
         let connections = PostgresConnections(client: client, running: running, listening: listening, announcements: stream, logger: logger)
