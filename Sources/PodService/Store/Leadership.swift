@@ -31,6 +31,7 @@ public final class Leadership: Sendable {
     let kind: Kind
     private let logger: Logger
     private let leading: Atomic<Bool>
+    private let losses = Atomic<Int>(0)
 
     init(kind: Kind, interval: Duration = .seconds(1), logger: Logger) {
         self.kind = kind
@@ -50,6 +51,9 @@ public final class Leadership: Sendable {
 
     /// Always the leader (a single process on a database nobody else opens: tests, the demo).
     public static let sole = Leadership(kind: .always, logger: Logger(label: "runpod.service.leader"))
+
+    /// How many times this replica stopped leading (for tests and logs: a step-down is over before a poll sees it).
+    public var stepDowns: Int { losses.load(ordering: .acquiring) }
 
     /// Whether this replica leads now. Checked before every tick and before each create or terminate is sent.
     public var isLeader: Bool { leading.load(ordering: .acquiring) }
@@ -72,6 +76,7 @@ public final class Leadership: Sendable {
     private func set(_ value: Bool) {
         let was = leading.exchange(value, ordering: .acquiringAndReleasing)
         guard was != value else { return }
+        if !value { losses.add(1, ordering: .releasing) }
         if value {
             logger.notice("this replica is now the leader: it reconciles and scales")
         } else if Task.isCancelled {
