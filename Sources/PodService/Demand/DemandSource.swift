@@ -67,16 +67,10 @@ func backlogCount(_ value: Double, what: String) -> Result<Int, Mismatch> {
 func withDeadline<T: Sendable>(
     _ timeout: Duration, source: String, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw DemandSourceError(.timedOut, source: source, message: "no answer within \(timeout.secondsText) (timeoutSeconds).")
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        return first
-    }
+    try await firstOf(
+        within: timeout,
+        orThrow: { DemandSourceError(.timedOut, source: source, message: "no answer within \(timeout.secondsText) (timeoutSeconds).") },
+        operation)
 }
 
 extension Duration {

@@ -165,32 +165,7 @@ public final class Leadership: Sendable {
     /// `body`'s result, or a `LeadershipTimeout` once `limit` passes, without waiting for `body` past that (a query on
     /// a connection to a host that vanished may never return).
     private func answered<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let pending = Pending<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            pending.set(continuation)
-            let work = Task {
-                do { pending.finish(.success(try await body())) } catch { pending.finish(.failure(error)) }
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                pending.finish(.failure(LeadershipTimeout()))
-                work.cancel()
-            }
-        }
-    }
-}
-
-/// A continuation resumed by whichever comes first.
-private final class Pending<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
-
-    func finish(_ result: Result<T, any Error>) {
-        continuation.withLock { continuation in
-            continuation?.resume(with: result)
-            continuation = nil
-        }
+        try await firstOf(within: limit, orThrow: { LeadershipTimeout() }, body)
     }
 }
 
